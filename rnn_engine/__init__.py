@@ -1,0 +1,46 @@
+"""Numerical core of the RNN explainer: sequences, activations, the forward pass and derived numbers.
+
+Pure numpy; never imports manim. Everything a scene shows is computed here first.
+"""
+
+from rnn_engine.activations import ACTIVATIONS, Activation, get_activation
+from rnn_engine.forward import (
+    DEAD_THRESHOLD,
+    EXPLODING_THRESHOLD,
+    SATURATION_THRESHOLD,
+    BatchTrajectory,
+    RNNParams,
+    Trajectory,
+    run,
+    run_batch,
+)
+from rnn_engine.sequences import (
+    MAX_LENGTH,
+    NORMALIZATIONS,
+    SEQUENCE_DEFAULTS,
+    SEQUENCE_KINDS,
+    describe_sequence,
+    generate,
+    normalize,
+)
+
+__all__ = [
+    "ACTIVATIONS",
+    "DEAD_THRESHOLD",
+    "EXPLODING_THRESHOLD",
+    "MAX_LENGTH",
+    "NORMALIZATIONS",
+    "SATURATION_THRESHOLD",
+    "SEQUENCE_DEFAULTS",
+    "SEQUENCE_KINDS",
+    "Activation",
+    "BatchTrajectory",
+    "RNNParams",
+    "Trajectory",
+    "describe_sequence",
+    "generate",
+    "get_activation",
+    "normalize",
+    "run",
+    "run_batch",
+]
