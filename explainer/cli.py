@@ -1,0 +1,164 @@
+"""The commands behind ``render.py``: parse options, call one core function each, map errors to exit codes.
+
+Exit codes: 0 success, 1 a render or batch job failed, 2 invalid input or usage.
+Errors are one readable line on stderr (``--debug`` shows the traceback).
+``validate`` and ``trace`` never import Manim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+QUALITY_CHOICES = ("l", "m", "h", "p", "k")
+FORMAT_CHOICES = ("mp4", "webm", "gif", "mov", "png")
+
+
+class UsageError(Exception):
+    """Bad input discovered outside the config loader (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as for every other bad input
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="render.py", description="Turn a YAML file into an explainer video of an RNN at work.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    r = sub.add_parser("render", help="render one config into out/<name>/")
+    r.add_argument("config", type=Path)
+    r.add_argument("-q", "--quality", choices=QUALITY_CHOICES, help="l 480p15, m 720p30, h 1080p60, p 1440p60, k 2160p60")
+    r.add_argument("--format", dest="fmt", choices=FORMAT_CHOICES, help="mp4 (default), webm, gif, mov, png")
+    r.add_argument("-o", "--output-dir", type=Path, default=Path("out"), help="output folder (default out/)")
+    r.add_argument("--force", action="store_true", help="render even if an up-to-date clip exists")
+    r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    b = sub.add_parser("batch", help="render every clip of a sweep file")
+    b.add_argument("sweep", type=Path)
+    b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: number of cores)")
+    b.add_argument("-q", "--quality", choices=QUALITY_CHOICES)
+    b.add_argument("--format", dest="fmt", choices=FORMAT_CHOICES)
+    b.add_argument("-o", "--output-dir", type=Path, default=Path("out"))
+    b.add_argument("--force", action="store_true")
+    b.add_argument("--scheduler", help="'local' for a Dask LocalCluster, or tcp://HOST:PORT of a running scheduler")
+    b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    v = sub.add_parser("validate", help="check configs; exit 0 if all are valid, 2 otherwise")
+    v.add_argument("configs", type=Path, nargs="+")
+    v.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    t = sub.add_parser("trace", help="print the numbers a config produces")
+    t.add_argument("config", type=Path)
+    t.add_argument("--json", action="store_true", help="one JSON object: {\"runs\": [...]}")
+    t.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return p
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from explainer.config import ConfigError, load_config
+
+    bad = 0
+    for path in args.configs:
+        try:
+            cfg = load_config(path)
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            bad += 1
+            continue
+        print(f"{path}: ok ({describe(cfg)})")
+    return 2 if bad else 0
+
+
+def describe(cfg: Any) -> str:
+    seq = cfg.sequence
+    return f"scene {cfg.scene}, {seq.kind} x {seq.length}, {cfg.rnn.activation}, -> {cfg.name}"
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from explainer.config import load_config
+    from explainer.runs import build_runs, trace_json
+
+    cfg = load_config(args.config)
+    if args.json:
+        print(json.dumps(trace_json(cfg), allow_nan=False))
+        return 0
+    from rnn_engine.formatting import format_number
+
+    prec = cfg.style.precision
+    for run in build_runs(cfg):
+        tr = run.trajectory
+        print(f"# {run.label}: {run.sequence_label}; {tr.activation}, "
+              f"w_x={run.w_x}, w_h={run.w_h}, b={run.b}, h0={run.h0}")
+        print(f"{'t':>4}  {'x_t':>22}  {'z_t':>22}  {'h_t':>22}")
+        for t in range(tr.steps):
+            def cell(row: Any) -> str:
+                return ", ".join(format_number(v, prec) for v in row)
+
+            print(f"{t + 1:>4}  {cell(tr.x[t]):>22}  {cell(tr.z[t]):>22}  {cell(tr.h[t]):>22}")
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from explainer.clip import render_clip
+    from explainer.config import load_config
+
+    cfg = load_config(args.config)
+    check_renderable(cfg)
+    result = render_clip(cfg, args.output_dir, quality=args.quality, fmt=args.fmt, force=args.force)
+    verb = "up to date" if result.status == "cached" else f"rendered in {result.render_seconds:.1f} s"
+    print(f"{cfg.name}: {verb} -> {args.output_dir / cfg.name}/")
+    for role, path in result.files.items():
+        print(f"  {role:<9} {path}")
+    return 0
+
+
+def check_renderable(cfg: Any) -> None:
+    """Refuse, before any rendering, what the chosen scene cannot show (exit 2)."""
+    try:
+        from scenes.limits import check_limits
+    except ImportError:  # scenes without declared limits
+        return
+    problem = check_limits(cfg)
+    if problem:
+        raise UsageError(f"{cfg.source or '<config>'}: {problem}")
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    try:
+        from explainer.batch import run_batch_command
+    except ImportError:
+        raise UsageError("batch rendering is not available yet in this version") from None
+    return run_batch_command(args.sweep, jobs=args.jobs, quality=args.quality, fmt=args.fmt,
+                             out_dir=args.output_dir, force=args.force, scheduler=args.scheduler)
+
+
+COMMANDS = {"render": cmd_render, "batch": cmd_batch, "validate": cmd_validate, "trace": cmd_trace}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from explainer.config import ConfigError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (ConfigError, UsageError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; finished files were left as they were", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(f"error: {type(exc).__name__}: {exc} (run with --debug for a traceback)", file=sys.stderr)
+        return 1

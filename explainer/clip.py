@@ -1,0 +1,291 @@
+"""Render one config into a finished clip under ``out/<name>/``, or serve it from the cache.
+
+A clip's content hash covers the resolved config, the quality, the format and the
+source code of everything that decides what is drawn (``rnn_engine/``, ``scenes/``
+and this package's render path) plus the Manim version. A clip whose metadata
+carries the same hash, with all its files present, is up to date: checking that
+never imports Manim. Manim's own per-``play`` cache is disabled (the clip-level
+cache makes it redundant and its JSON hashing of the scene is slow).
+
+Each render runs in a private staging folder (its own Manim media dir, so
+parallel renders never share one) inside the output folder, and its files are
+published with :func:`explainer.output.publish`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from explainer.output import (
+    Section,
+    atomic_write_text,
+    chapters_text,
+    json_text,
+    merge_chapters,
+    publish,
+    remove_tree,
+    srt_text,
+    staging_dir,
+)
+
+__all__ = ["QUALITIES", "ClipResult", "cached_result", "clip_hash", "render_clip"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Manim's quality presets by flag: (width, height, fps). Copied as numbers so the
+#: cache check and the metadata need no Manim import.
+QUALITIES: dict[str, tuple[int, int, int]] = {
+    "l": (854, 480, 15),
+    "m": (1280, 720, 30),
+    "h": (1920, 1080, 60),
+    "p": (2560, 1440, 60),
+    "k": (3840, 2160, 60),
+}
+VIDEO_FORMATS = ("mp4", "webm", "gif", "mov")
+_CODE_DIRS = ("rnn_engine", "scenes")
+_CODE_FILES = ("explainer/clip.py", "explainer/output.py", "explainer/runs.py")
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """What one clip render (or cache hit) produced."""
+
+    name: str
+    status: str  # "rendered" | "cached"
+    hash: str
+    files: dict[str, Path] = field(default_factory=dict)  # video, srt, chapters, thumbnail, metadata
+    duration: float = 0.0
+    render_seconds: float = 0.0
+
+
+def _version(pkg: str) -> str:
+    try:
+        return importlib_metadata.version(pkg)
+    except importlib_metadata.PackageNotFoundError:
+        return "absent"
+
+
+@cache
+def code_version() -> str:
+    """Hash of the source that decides what a clip looks like (computed once per process)."""
+    h = hashlib.sha256()
+    paths = sorted(p for d in _CODE_DIRS for p in (ROOT / d).rglob("*.py"))
+    paths += [ROOT / f for f in _CODE_FILES]
+    for p in paths:
+        if p.is_file():
+            h.update(p.relative_to(ROOT).as_posix().encode())
+            h.update(p.read_bytes())
+    h.update(f"manim {_version('manim')} numpy {_version('numpy')}".encode())
+    return h.hexdigest()[:16]
+
+
+def _resolved(cfg: Any, quality: str | None, fmt: str | None) -> tuple[str, str]:
+    return quality or cfg.output.quality, fmt or cfg.output.format
+
+
+def clip_hash(cfg: Any, quality: str | None = None, fmt: str | None = None) -> str:
+    quality, fmt = _resolved(cfg, quality, fmt)
+    payload = json.dumps(
+        {"config": cfg.to_dict(), "quality": quality, "format": fmt, "code": code_version()},
+        sort_keys=True,
+        allow_nan=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def _file_names(name: str, fmt: str) -> dict[str, str]:
+    names = {
+        "video": f"{name}.{fmt}",
+        "srt": f"{name}.srt",
+        "chapters": f"{name}.chapters.txt",
+        "thumbnail": f"{name}.png",
+        "metadata": f"{name}.json",
+    }
+    if fmt == "png":  # the last frame is the video *and* the thumbnail
+        del names["video"]
+    return names
+
+
+def cached_result(cfg: Any, out_dir: Path, quality: str | None = None, fmt: str | None = None) -> ClipResult | None:
+    """The existing clip if its files are complete and its hash matches; else None."""
+    quality, fmt = _resolved(cfg, quality, fmt)
+    digest = clip_hash(cfg, quality, fmt)
+    final = Path(out_dir) / cfg.name
+    meta_path = final / f"{cfg.name}.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if meta.get("hash") != digest:
+        return None
+    files = {role: final / fname for role, fname in _file_names(cfg.name, fmt).items()}
+    if not all(p.is_file() for p in files.values()):
+        return None
+    return ClipResult(cfg.name, "cached", digest, files, float(meta.get("duration", 0.0)), 0.0)
+
+
+def _manim_settings(media: Path, name: str, quality: str, fmt: str, quiet: bool) -> dict[str, Any]:
+    width, height, fps = QUALITIES[quality]
+    return {
+        "media_dir": str(media),
+        "video_dir": str(media / "videos"),
+        "images_dir": str(media / "images"),
+        "partial_movie_dir": str(media / "partial"),
+        "text_dir": str(media / "texts"),
+        "tex_dir": str(media / "tex"),
+        "log_dir": str(media / "logs"),
+        "output_file": name,
+        "pixel_width": width,
+        "pixel_height": height,
+        "frame_rate": fps,
+        "format": fmt,
+        "background_opacity": 0.0 if fmt == "mov" else 1.0,
+        "disable_caching": True,
+        "progress_bar": "none" if quiet else "display",
+        "verbosity": "ERROR" if quiet else "WARNING",
+        "log_to_file": False,
+        "preview": False,
+    }
+
+
+def _faststart(src: Path, dst: Path) -> None:
+    """Remux an MP4 with its index at the front (streams before it has fully downloaded)."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dst), "w", options={"movflags": "+faststart"}) as out:
+        in_stream = inp.streams.video[0]
+        out_stream = out.add_stream_from_template(in_stream)
+        for packet in inp.demux(in_stream):
+            if packet.dts is None:
+                continue
+            packet.stream = out_stream
+            out.mux(packet)
+
+
+def probe_video(path: Path) -> dict[str, Any]:
+    """Resolution, frame count and duration of a video file, read with PyAV."""
+    import av
+
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        frames = s.frames or sum(1 for _ in c.demux(s) if _.size)
+        duration = float(c.duration / av.time_base) if c.duration else float(frames / s.average_rate)
+        return {"width": s.codec_context.width, "height": s.codec_context.height,
+                "frames": frames, "fps": float(s.average_rate), "duration": duration}
+
+
+def _thumbnail(video: Path, at: float, dst: Path) -> None:
+    """Save the first frame at or after ``at`` seconds as a PNG."""
+    import av
+
+    with av.open(str(video)) as c:
+        s = c.streams.video[0]
+        chosen = None
+        for frame in c.decode(s):
+            chosen = frame
+            if frame.time is not None and frame.time >= at:
+                break
+        if chosen is None:
+            raise RuntimeError(f"{video} has no frames")
+        chosen.to_image().save(dst, format="PNG")
+
+
+def render_clip(
+    cfg: Any,
+    out_dir: Path,
+    quality: str | None = None,
+    fmt: str | None = None,
+    force: bool = False,
+    quiet: bool = False,
+) -> ClipResult:
+    """Render ``cfg`` into ``out_dir/<name>/`` (or return the cached clip)."""
+    quality, fmt = _resolved(cfg, quality, fmt)
+    out_dir = Path(out_dir)
+    if not force:
+        hit = cached_result(cfg, out_dir, quality, fmt)
+        if hit is not None:
+            return hit
+    digest = clip_hash(cfg, quality, fmt)
+    name = cfg.name
+    started = time.perf_counter()
+
+    from explainer.runs import build_runs, trace_json  # engine work, still no Manim
+
+    runs = build_runs(cfg)
+    scene_cls = _scene_class(cfg.scene)
+
+    stage = staging_dir(out_dir, name)
+    try:
+        media = stage / "media"
+        ready = stage / "ready"
+        ready.mkdir()
+        from manim import tempconfig
+
+        with tempconfig(_manim_settings(media, name, quality, fmt, quiet)):
+            scene = scene_cls(cfg, runs)
+            scene.render()
+            writer = scene.renderer.file_writer
+            rendered = Path(writer.image_file_path if fmt == "png" else writer.movie_file_path)
+        sections = [Section(r.title, r.start, r.end, r.caption) for r in scene.timeline]
+        names = _file_names(name, fmt)
+        files: dict[str, Path] = {}
+        if fmt == "png":
+            files["thumbnail"] = rendered.replace(ready / names["thumbnail"])
+            info = {"width": QUALITIES[quality][0], "height": QUALITIES[quality][1], "frames": 1,
+                    "fps": 0.0, "duration": 0.0}
+        else:
+            video = ready / names["video"]
+            if fmt == "mp4":
+                _faststart(rendered, video)
+            else:
+                rendered.replace(video)
+            files["video"] = video
+            info = probe_video(video)
+            thumb_at = min(max(0.0, float(getattr(scene, "thumbnail_time", info["duration"]))), info["duration"])
+            files["thumbnail"] = ready / names["thumbnail"]
+            _thumbnail(video, thumb_at, files["thumbnail"])
+        files["srt"] = ready / names["srt"]
+        atomic_write_text(files["srt"], srt_text(sections))
+        chapters = merge_chapters(sections)
+        files["chapters"] = ready / names["chapters"]
+        atomic_write_text(files["chapters"], chapters_text(chapters))
+        render_seconds = time.perf_counter() - started
+        meta = {
+            "name": name,
+            "hash": digest,
+            "code_version": code_version(),
+            "quality": quality,
+            "format": fmt,
+            "video": info,
+            "duration": info["duration"],
+            "render_seconds": round(render_seconds, 3),
+            "config": cfg.to_dict(),
+            "source": str(cfg.source) if getattr(cfg, "source", None) else None,
+            "sections": [{"title": s.title, "start": round(s.start, 4), "end": round(s.end, 4), "caption": s.caption}
+                         for s in sections],
+            "chapters": [{"title": c.title, "start": round(c.start, 4)} for c in chapters],
+            "trace": trace_json(cfg),
+            "versions": {"python": platform.python_version(), "manim": _version("manim"),
+                         "numpy": _version("numpy"), "av": _version("av"), "typst": _version("typst")},
+            "files": {role: p.name for role, p in files.items()} | {"metadata": names["metadata"]},
+        }
+        files["metadata"] = ready / names["metadata"]
+        atomic_write_text(files["metadata"], json_text(meta))
+        placed = publish(files, out_dir / name)
+        return ClipResult(name, "rendered", digest, placed, float(info["duration"]), render_seconds)
+    finally:
+        remove_tree(stage)
+
+
+def _scene_class(kind: str) -> type:
+    from scenes import get_scene_class
+
+    return get_scene_class(kind)

@@ -1,0 +1,173 @@
+"""Writing a clip's files safely, and the small text formats that go with a video.
+
+Every file under ``out/<name>/`` is written to a temporary name in the same
+folder tree and moved into place with :func:`os.replace` only when complete, so
+an interrupted render leaves the previous good file (or nothing), never a
+truncated one. The clip's metadata file, which carries the content hash, is
+removed first and written last: a clip counts as up to date only if every file
+of one render is in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "Chapter",
+    "Section",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "chapters_text",
+    "merge_chapters",
+    "publish",
+    "srt_text",
+    "staging_dir",
+]
+
+#: YouTube ignores chapter lists whose chapters are shorter than this.
+MIN_CHAPTER_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a rendered clip (one ``next_section``): title, time span, caption."""
+
+    title: str
+    start: float
+    end: float
+    caption: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start: float
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def staging_dir(out_dir: Path, name: str) -> Path:
+    """A private folder beside the final one (same file system, so renames are atomic)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{name}-"))
+
+
+def publish(files: Mapping[str, Path], final_dir: Path, metadata_key: str = "metadata") -> dict[str, Path]:
+    """Move finished files into ``final_dir``, metadata last; return their final paths.
+
+    ``files`` maps a role (``video``, ``srt``, ...) to a finished file in a staging
+    folder on the same file system.
+    """
+    final_dir.mkdir(parents=True, exist_ok=True)
+    placed: dict[str, Path] = {}
+    meta = files.get(metadata_key)
+    if meta is not None:
+        (final_dir / meta.name).unlink(missing_ok=True)
+    for role, src in files.items():
+        if role == metadata_key:
+            continue
+        dst = final_dir / src.name
+        os.replace(src, dst)
+        placed[role] = dst
+    if meta is not None:
+        dst = final_dir / meta.name
+        os.replace(meta, dst)
+        placed[metadata_key] = dst
+    return placed
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _srt_time(t: float) -> str:
+    ms = max(0, round(t * 1000))
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
+
+
+def srt_text(sections: Iterable[Section]) -> str:
+    """SubRip captions, one per section that has a caption and a positive duration."""
+    blocks = []
+    for sec in sections:
+        if not sec.caption or sec.end <= sec.start:
+            continue
+        blocks.append(f"{len(blocks) + 1}\n{_srt_time(sec.start)} --> {_srt_time(sec.end)}\n{sec.caption}\n")
+    return "\n".join(blocks)
+
+
+def merge_chapters(sections: Sequence[Section], min_seconds: float = MIN_CHAPTER_SECONDS) -> list[Chapter]:
+    """Group consecutive sections into chapters of at least ``min_seconds``.
+
+    Sections are often a second or two long (one per timestep); YouTube rejects
+    chapter lists with chapters under ten seconds. Consecutive short sections are
+    merged, and a merged run of steps is titled by its range (``t = 4-9``). The
+    first chapter starts at 0:00 as YouTube requires; a short final remainder is
+    merged into the chapter before it.
+    """
+    spans = [s for s in sections if s.end > s.start]
+    if not spans:
+        return []
+    groups: list[list[Section]] = [[]]
+    for sec in spans:
+        groups[-1].append(sec)
+        if groups[-1][-1].end - groups[-1][0].start >= min_seconds:
+            groups.append([])
+    if not groups[-1]:
+        groups.pop()
+    if len(groups) > 1 and groups[-1][-1].end - groups[-1][0].start < min_seconds:
+        last = groups.pop()
+        groups[-1].extend(last)
+    chapters = []
+    for i, grp in enumerate(groups):
+        chapters.append(Chapter(_group_title(grp), 0.0 if i == 0 else grp[0].start))
+    return chapters
+
+
+def _group_title(group: Sequence[Section]) -> str:
+    if len(group) == 1:
+        return group[0].title
+    steps = [s.title[4:] for s in group if s.title.startswith("t = ")]
+    if len(steps) == len(group):
+        return f"t = {steps[0]}-{steps[-1]}"
+    return " / ".join(dict.fromkeys(s.title for s in group if not s.title.startswith("t = "))) or group[0].title
+
+
+def _chapter_time(t: float) -> str:
+    total = int(t)
+    h, rem = divmod(total, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def chapters_text(chapters: Iterable[Chapter]) -> str:
+    return "".join(f"{_chapter_time(c.start)} {c.title}\n" for c in chapters)
+
+
+def json_text(data: Any) -> str:
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
