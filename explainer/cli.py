@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -70,6 +71,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.configs:
         try:
             cfg = load_config(path)
+            cfg.check_renderable()
         except ConfigError as exc:
             print(exc, file=sys.stderr)
             bad += 1
@@ -112,24 +114,13 @@ def cmd_render(args: argparse.Namespace) -> int:
     from explainer.config import load_config
 
     cfg = load_config(args.config)
-    check_renderable(cfg)
+    cfg.check_renderable()
     result = render_clip(cfg, args.output_dir, quality=args.quality, fmt=args.fmt, force=args.force)
     verb = "up to date" if result.status == "cached" else f"rendered in {result.render_seconds:.1f} s"
     print(f"{cfg.name}: {verb} -> {args.output_dir / cfg.name}/")
     for role, path in result.files.items():
         print(f"  {role:<9} {path}")
     return 0
-
-
-def check_renderable(cfg: Any) -> None:
-    """Refuse, before any rendering, what the chosen scene cannot show (exit 2)."""
-    try:
-        from scenes.limits import check_limits
-    except ImportError:  # scenes without declared limits
-        return
-    problem = check_limits(cfg)
-    if problem:
-        raise UsageError(f"{cfg.source or '<config>'}: {problem}")
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -153,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, UsageError) as exc:
         print(exc, file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `trace --json | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("interrupted; finished files were left as they were", file=sys.stderr)
         return 130
