@@ -115,7 +115,11 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config)
     cfg.check_renderable()
-    result = render_clip(cfg, args.output_dir, quality=args.quality, fmt=args.fmt, force=args.force)
+    def progress(title: str, seconds: float) -> None:
+        print(f"  {seconds:6.1f} s  {title}", file=sys.stderr, flush=True)
+
+    result = render_clip(cfg, args.output_dir, quality=args.quality, fmt=args.fmt, force=args.force,
+                         on_section=progress)
     verb = "up to date" if result.status == "cached" else f"rendered in {result.render_seconds:.1f} s"
     print(f"{cfg.name}: {verb} -> {args.output_dir / cfg.name}/")
     for role, path in result.files.items():

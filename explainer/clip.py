@@ -18,6 +18,7 @@ import hashlib
 import json
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata as importlib_metadata
@@ -149,7 +150,7 @@ def _manim_settings(media: Path, name: str, quality: str, fmt: str, quiet: bool)
         "format": fmt,
         "background_opacity": 0.0 if fmt == "mov" else 1.0,
         "disable_caching": True,
-        "progress_bar": "none" if quiet else "display",
+        "progress_bar": "none",  # per-section progress is ours (on_section); Manim's bars are per play()
         "verbosity": "ERROR" if quiet else "WARNING",
         "log_to_file": False,
         "preview": False,
@@ -205,8 +206,12 @@ def render_clip(
     fmt: str | None = None,
     force: bool = False,
     quiet: bool = False,
+    on_section: Callable[[str, float], None] | None = None,
 ) -> ClipResult:
-    """Render ``cfg`` into ``out_dir/<name>/`` (or return the cached clip)."""
+    """Render ``cfg`` into ``out_dir/<name>/`` (or return the cached clip).
+
+    ``on_section(title, seconds_since_start)`` is called as each section finishes rendering.
+    """
     quality, fmt = _resolved(cfg, quality, fmt)
     out_dir = Path(out_dir)
     if not force:
@@ -231,6 +236,10 @@ def render_clip(
 
         with tempconfig(_manim_settings(media, name, quality, fmt, quiet)):
             scene = scene_cls(cfg, runs)
+            if on_section is not None:
+                scene.section_listeners.append(
+                    lambda _scene, record: on_section(record.title, time.perf_counter() - started)
+                )
             scene.render()
             writer = scene.renderer.file_writer
             rendered = Path(writer.image_file_path if fmt == "png" else writer.movie_file_path)

@@ -150,12 +150,23 @@ def merge_chapters(sections: Sequence[Section], min_seconds: float = MIN_CHAPTER
 
 
 def _group_title(group: Sequence[Section]) -> str:
-    if len(group) == 1:
-        return group[0].title
-    steps = [s.title[4:] for s in group if s.title.startswith("t = ")]
-    if len(steps) == len(group):
-        return f"t = {steps[0]}-{steps[-1]}"
-    return " / ".join(dict.fromkeys(s.title for s in group if not s.title.startswith("t = "))) or group[0].title
+    """Titles of merged sections in order, runs of step sections collapsed to ``t = a-b``."""
+    parts: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            parts.append(f"t = {run[0]}" if len(run) == 1 else f"t = {run[0]}-{run[-1]}")
+            run.clear()
+
+    for sec in group:
+        if sec.title.startswith("t = "):
+            run.append(sec.title[4:])
+        else:
+            flush()
+            parts.append(sec.title)
+    flush()
+    return ", ".join(parts)
 
 
 def _chapter_time(t: float) -> str:

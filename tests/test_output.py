@@ -110,3 +110,9 @@ def test_atomic_write_leaves_old_file_when_interrupted(tmp_path: Path, monkeypat
     monkeypatch.undo()
     assert target.read_text() == "good"
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # no temporary left behind
+
+
+def test_mixed_merged_chapter_names_every_part_in_order() -> None:
+    secs = [Section("Network", 0.0, 3.0, ""), Section("t = 1", 3.0, 5.0, ""), Section("t = 2", 5.0, 7.0, ""),
+            Section("t = 3", 7.0, 8.0, ""), Section("Summary", 8.0, 11.0, "")]
+    assert [c.title for c in merge_chapters(secs)] == ["Network, t = 1-3, Summary"]
