@@ -4,6 +4,7 @@ Pure numpy; never imports manim. Everything a scene shows is computed here first
 """
 
 from rnn_engine.activations import ACTIVATIONS, Activation, get_activation
+from rnn_engine.formatting import format_number, format_significant, parse_number
 from rnn_engine.forward import (
     DEAD_THRESHOLD,
     EXPLODING_THRESHOLD,
@@ -14,6 +15,7 @@ from rnn_engine.forward import (
     run,
     run_batch,
 )
+from rnn_engine.insights import Observation, compare_insights, observations
 from rnn_engine.sequences import (
     MAX_LENGTH,
     NORMALIZATIONS,
@@ -35,12 +37,18 @@ __all__ = [
     "SEQUENCE_KINDS",
     "Activation",
     "BatchTrajectory",
+    "Observation",
     "RNNParams",
     "Trajectory",
+    "compare_insights",
     "describe_sequence",
+    "format_number",
+    "format_significant",
     "generate",
     "get_activation",
     "normalize",
+    "observations",
+    "parse_number",
     "run",
     "run_batch",
 ]

@@ -1,46 +1,126 @@
 """How numbers are written on screen, in captions and in observations.
 
-One function, so a value looks the same in the cell, the equation line, the
+One module, so a value looks the same in the cell, the equation line, the
 caption and the chart, and tests can parse it back.
 
-Rules for ``format_number(v, precision)``:
+Rules for ``format_number(v, precision)`` (on-screen numbers, fixed decimals):
 
 - ``nan`` -> ``"NaN"``; ``+inf`` -> ``"overflow"``; ``-inf`` -> ``"-overflow"``.
 - ``|v| >= 10_000`` -> compact scientific notation with ``precision`` decimals in
   the mantissa and no ``+`` or leading zeros in the exponent: ``1.34e154``.
-- ``0 < |v| < 0.5 * 10**-precision`` (it would print as zero) -> scientific too:
-  ``3.10e-6``; so a tiny but non-zero number never masquerades as 0.
+- a non-zero ``v`` that would print as zero in fixed point (``|v| < 0.5 * 10**-precision``,
+  or exactly that with round-half-even) -> scientific too: ``3.10e-6``; so a tiny but
+  non-zero number never masquerades as 0.
 - otherwise fixed point with ``precision`` decimals: ``0.46``, ``-1.20``.
 - Negative zero prints as ``0.00``.
+
+Rules for ``format_significant(v, digits)`` (numbers inside sentences, e.g. the
+observations of :mod:`rnn_engine.insights`; ``digits = 3`` by default):
+
+- ``nan``, ``inf`` and ``0`` as above (``0`` prints as ``"0"``).
+- ``|v| >= 10_000`` or ``|v| < 0.001`` -> scientific with ``digits`` significant
+  digits, trailing zeros dropped, compact exponent: ``3.1e-6``, ``1.34e154``, ``2e5``.
+- otherwise fixed point rounded to ``digits`` significant digits (never rounding
+  away integer digits), trailing zeros dropped: ``0.12``, ``1.9``, ``0.00123``, ``1234``.
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["format_number", "parse_number"]
+__all__ = ["format_number", "format_significant", "parse_number"]
 
 _SCI_ABOVE = 10_000.0
+_SCI_BELOW = 0.001
 
 
-def format_number(v: float, precision: int = 2) -> str:
-    v = float(v)
+def _compact_exponent(text: str) -> str:
+    """``"1.34e+154"`` -> ``"1.34e154"``, ``"3.10e-06"`` -> ``"3.10e-6"``."""
+    mantissa, exponent = text.split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _non_finite(v: float) -> str | None:
     if math.isnan(v):
         return "NaN"
     if math.isinf(v):
         return "overflow" if v > 0 else "-overflow"
-    a = abs(v)
-    if a >= _SCI_ABOVE or (0.0 < a < 0.5 * 10.0 ** (-precision)):
-        mantissa, exponent = f"{v:.{precision}e}".split("e")
-        return f"{mantissa}e{int(exponent)}"
+    return None
+
+
+def format_number(v: float, precision: int = 2) -> str:
+    """Write ``v`` with ``precision`` decimals, switching to scientific notation when needed.
+
+    Parameters
+    ----------
+    v
+        Any real number, including ``inf`` and ``nan``.
+    precision
+        Decimals in fixed notation and in the scientific mantissa (``>= 0``).
+
+    Returns
+    -------
+    str
+        See the module docstring for the rules, e.g. ``0.46``, ``1.34e154``, ``3.10e-6``, ``overflow``.
+    """
+    v = float(v)
+    special = _non_finite(v)
+    if special is not None:
+        return special
+    if abs(v) >= _SCI_ABOVE:
+        return _compact_exponent(f"{v:.{precision}e}")
     text = f"{v:.{precision}f}"
     if float(text) == 0.0:
-        text = text.lstrip("-")
+        # A tiny non-zero value must not masquerade as 0 (this also catches v = 0.5 at
+        # precision 0, which rounds half to even, to "0"); a real zero loses its sign.
+        return _compact_exponent(f"{v:.{precision}e}") if v != 0.0 else text.lstrip("-")
     return text
 
 
+def _trim(text: str) -> str:
+    """Drop trailing zeros after a decimal point (and the point itself)."""
+    if "." not in text:
+        return text
+    return text.rstrip("0").rstrip(".")
+
+
+def format_significant(v: float, digits: int = 3) -> str:
+    """Write ``v`` compactly with ``digits`` significant digits, for use inside sentences.
+
+    Parameters
+    ----------
+    v
+        Any real number, including ``inf`` and ``nan``.
+    digits
+        Significant digits kept (``>= 1``).
+
+    Returns
+    -------
+    str
+        See the module docstring: ``0.12``, ``1.9``, ``3.1e-6``, ``1.34e154``, ``overflow``.
+    """
+    if digits < 1:
+        raise ValueError(f"digits must be at least 1, got {digits}")
+    v = float(v)
+    special = _non_finite(v)
+    if special is not None:
+        return special
+    if v == 0.0:
+        return "0"
+    a = abs(v)
+    if a >= _SCI_ABOVE or a < _SCI_BELOW:
+        mantissa, exponent = _compact_exponent(f"{v:.{digits - 1}e}").split("e")
+        return f"{_trim(mantissa)}e{exponent}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(a)))
+    text = _trim(f"{v:.{decimals}f}")
+    return "0" if float(text) == 0.0 else text
+
+
 def parse_number(text: str) -> float:
-    """Inverse of :func:`format_number` up to rounding (accepts the Unicode minus too)."""
+    """Inverse of :func:`format_number` and :func:`format_significant` up to rounding.
+
+    Accepts the Unicode minus sign too.
+    """
     t = text.strip().replace("\u2212", "-")
     if t == "NaN":
         return math.nan

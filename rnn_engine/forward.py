@@ -8,12 +8,20 @@ a :class:`Trajectory`, which also carries the derived numbers the scenes need
 Shapes: ``T`` timesteps, ``D`` input size, ``H`` hidden size, ``N`` batch size.
 Index ``t`` of every per-step array is timestep ``t + 1`` on screen.
 Overflow never warns or raises; non-finite values are kept and flagged.
+Every array handed out is float64 (flags: bool) and read-only.
+
+Layout: a batch is computed time-major, ``(T, N, ...)``, so that each step's slice
+is one contiguous block (batched ``matmul`` on strided slices is many times slower).
+The public ``(N, T, ...)`` arrays are transposed views of those blocks; their
+values do not depend on the layout.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +40,8 @@ __all__ = [
 ]
 
 Array = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+_A = TypeVar("_A", Array, BoolArray)
 
 #: A tanh/sigmoid unit is *saturated* at a step when ``|f'(z)|`` is below this.
 SATURATION_THRESHOLD = 0.05
@@ -44,14 +54,54 @@ EXPLODING_THRESHOLD = 100.0
 
 
 def _frozen(a: npt.ArrayLike) -> Array:
-    arr = np.array(a, dtype=np.float64)  # a copy, so the caller's array stays theirs
+    """A read-only float64 *copy*, so the caller's array stays theirs."""
+    arr = np.array(a, dtype=np.float64)
     arr.flags.writeable = False
     return arr
 
 
-@dataclass(frozen=True)
+def _seal(a: _A) -> _A:
+    """Make an array this module created (nobody else holds it) read-only, without copying.
+
+    The arrays it is a view of are sealed as well, so that ``a.base`` cannot be
+    written through either.
+    """
+    part: object = a
+    while isinstance(part, np.ndarray):
+        part.flags.writeable = False
+        part = part.base
+    return a
+
+
+def _time_major(a: Array) -> Array:
+    """``(N, T, ...)`` -> contiguous ``(T, N, ...)``; free when ``a`` is already a view of one."""
+    return np.ascontiguousarray(np.swapaxes(a, 0, 1))
+
+
+def _batch_major(a: Array) -> Array:
+    """``(T, N, ...)`` -> the ``(N, T, ...)`` view handed out, read-only.
+
+    The block itself is sealed too, so not even ``view.base`` can be written through.
+    """
+    return np.swapaxes(_seal(a), 0, 1)
+
+
+def _first(a: _A) -> _A:
+    """``a[0]`` with its array type kept (numpy's stubs type integer indexing as ``Any``)."""
+    return cast(_A, a[0])
+
+
+def _params_equal(a: Array, b: Array) -> bool:
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+
+
+@dataclass(frozen=True, eq=False)
 class RNNParams:
-    """One parameter set: ``w_x`` (H x D), ``w_h`` (H x H), ``b`` (H), ``h0`` (H), activation."""
+    """One parameter set: ``w_x`` (H x D), ``w_h`` (H x H), ``b`` (H), ``h0`` (H), activation.
+
+    Two parameter sets are equal when all arrays are equal element for element
+    (NaN equal to NaN) and the activation is the same; equal sets hash equally.
+    """
 
     w_x: Array
     w_h: Array
@@ -68,20 +118,35 @@ class RNNParams:
         h0: npt.ArrayLike = 0.0,
         activation: str = "tanh",
     ) -> RNNParams:
-        """Build from scalars (H = D = 1) or nested lists; shapes are checked."""
+        """Build from scalars (H = D = 1) or nested lists; shapes are checked.
+
+        ``w_h`` fixes ``H`` (a number means H = 1). ``w_x`` may be a number
+        (every unit gets that weight, D = 1), a list of H numbers (D = 1), or an
+        H x D matrix; with H = 1 a list of D numbers is the single row.
+        ``b`` and ``h0`` are a number (used for every unit) or a list of H.
+        Raises ``ValueError`` for a shape mismatch and ``KeyError`` for an unknown activation.
+        """
         get_activation(activation)
         wh = np.asarray(w_h, dtype=np.float64)
-        H = 1 if wh.ndim == 0 else wh.shape[0]
-        wh = np.full((1, 1), float(wh)) if wh.ndim == 0 else wh
+        if wh.ndim == 0:
+            wh = wh.reshape(1, 1)
+        if wh.ndim != 2 or wh.shape[0] != wh.shape[1] or wh.shape[0] == 0:
+            raise ValueError(f"w_h must be a number or an H x H matrix, got shape {wh.shape}")
+        H = wh.shape[0]
         wx = np.asarray(w_x, dtype=np.float64)
-        wx = np.full((H, 1), float(wx)) if wx.ndim == 0 else (wx.reshape(H, -1) if wx.ndim == 1 else wx)
-        bb = np.broadcast_to(np.asarray(b, dtype=np.float64), (H,))
-        hh = np.broadcast_to(np.asarray(h0, dtype=np.float64), (H,))
-        if wh.shape != (H, H):
-            raise ValueError(f"w_h must be H x H, got shape {wh.shape}")
-        if wx.ndim != 2 or wx.shape[0] != H:
-            raise ValueError(f"w_x must be H x D with H = {H}, got shape {wx.shape}")
-        return cls(_frozen(wx), _frozen(wh), _frozen(bb), _frozen(hh), activation)
+        if wx.ndim == 0:
+            wx = np.full((H, 1), float(wx))
+        elif wx.ndim == 1:
+            wx = wx.reshape(1, -1) if H == 1 else wx.reshape(-1, 1)
+        if wx.ndim != 2 or wx.shape[0] != H or wx.shape[1] == 0:
+            raise ValueError(f"w_x must be H x D with H = {H}, got shape {np.shape(w_x)}")
+        vectors = []
+        for name, value in (("b", b), ("h0", h0)):
+            v = np.asarray(value, dtype=np.float64)
+            if v.ndim > 1 or (v.ndim == 1 and v.shape[0] != H):
+                raise ValueError(f"{name} must be a number or a list of H = {H} numbers, got shape {v.shape}")
+            vectors.append(np.broadcast_to(v, (H,)))
+        return cls(_frozen(wx), _frozen(wh), _frozen(vectors[0]), _frozen(vectors[1]), activation)
 
     @property
     def hidden_size(self) -> int:
@@ -91,8 +156,28 @@ class RNNParams:
     def input_size(self) -> int:
         return int(self.w_x.shape[1])
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RNNParams):
+            return NotImplemented
+        return self.activation == other.activation and all(
+            _params_equal(a, b)
+            for a, b in ((self.w_x, other.w_x), (self.w_h, other.w_h), (self.b, other.b), (self.h0, other.h0))
+        )
 
-@dataclass(frozen=True)
+    def __hash__(self) -> int:
+        return hash(
+            (
+                self.activation,
+                *(a.shape for a in (self.w_x, self.w_h)),
+                self.w_x.tobytes(),
+                self.w_h.tobytes(),
+                self.b.tobytes(),
+                self.h0.tobytes(),
+            )
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class BatchTrajectory:
     """Forward pass of ``N`` parameter sets over the same time axis.
 
@@ -100,6 +185,9 @@ class BatchTrajectory:
     ----------
     x : (N, T, D) inputs;  z : (N, T, H) pre-activations;  h : (N, T, H) states;
     dh : (N, T, H) ``f'(z)``;  h0 : (N, H);  w_x : (N, H, D);  w_h : (N, H, H);  b : (N, H).
+
+    The derived arrays (:attr:`backward_factors`, :attr:`grad_to_last`,
+    :attr:`sensitivity_to_last` and the flags) are computed on first access and cached.
     """
 
     activation: str
@@ -115,11 +203,46 @@ class BatchTrajectory:
     def __len__(self) -> int:
         return int(self.h.shape[0])
 
+    @property
+    def steps(self) -> int:
+        return int(self.h.shape[1])
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self.h.shape[2])
+
+    @cached_property
+    def _dh_tm(self) -> Array:
+        return _time_major(self.dh)
+
+    @cached_property
+    def _factors_tm(self) -> Array:
+        """(T, N, H, H) time-major ``diag(f'(z_t)) W_h``."""
+        with np.errstate(all="ignore"):
+            return self._dh_tm[..., :, None] * self.w_h[None, :, :, :]
+
+    @cached_property
+    def _grad_tm(self) -> Array:
+        """(T, N, H, H) time-major ``dh_T/dh_t``."""
+        J = self._factors_tm
+        T, N, H, _ = J.shape
+        G = np.empty_like(J)
+        G[T - 1] = np.eye(H)
+        with np.errstate(all="ignore"):
+            if H == 1 and T > 1:
+                # 1 x 1 products are ordinary products: a reversed cumulative product
+                # gives G[t] = J[T-1] * J[T-2] * ... * J[t+1], multiplied in the same
+                # order as the matrix recursion below (so the values are identical).
+                np.cumprod(J[:0:-1], axis=0, out=G[T - 2 :: -1])
+            elif H > 1:
+                for t in range(T - 1, 0, -1):
+                    np.matmul(G[t], J[t], out=G[t - 1])
+        return G
+
     @cached_property
     def backward_factors(self) -> Array:
         """(N, T, H, H): ``dh_t/dh_(t-1) = diag(f'(z_t)) W_h``, one Jacobian per step."""
-        with np.errstate(all="ignore"):
-            return _frozen(self.dh[..., :, None] * self.w_h[:, None, :, :])
+        return _batch_major(self._factors_tm)
 
     @cached_property
     def grad_to_last(self) -> Array:
@@ -127,58 +250,63 @@ class BatchTrajectory:
 
         The backpropagation-through-time product ``J_T J_(T-1) ... J_(t+1)``.
         """
-        J = self.backward_factors
-        N, T, H, _ = J.shape
-        out = np.empty((N, T, H, H))
-        out[:, T - 1] = np.eye(H)
-        with np.errstate(all="ignore"):
-            for t in range(T - 1, 0, -1):
-                out[:, t - 1] = out[:, t] @ J[:, t]
-        return _frozen(out)
+        return _batch_major(self._grad_tm)
 
     @cached_property
     def sensitivity_to_last(self) -> Array:
-        """(N, T, H, D): ``dh_T/dx_k`` for k = 1..T."""
+        """(N, T, H, D): ``dh_T/dx_k = (dh_T/dh_k) diag(f'(z_k)) W_x`` for k = 1..T."""
+        G = self._grad_tm
         with np.errstate(all="ignore"):
-            local = self.dh[..., :, None] * self.w_x[:, None, :, :]  # dh_k/dx_k
-            return _frozen(self.grad_to_last @ local)
+            local = self._dh_tm[..., :, None] * self.w_x[None, :, :, :]  # (T, N, H, D): dh_k/dx_k
+            out = G[..., 0:1, 0:1] * local if G.shape[-1] == 1 else np.matmul(G, local)
+        return _batch_major(out)
+
+    def _flag(self, array: Array, test: Callable[[Array], BoolArray]) -> BoolArray:
+        # Elementwise tests run fastest over the contiguous time-major block; the
+        # result is handed out as the matching (N, T, H) view.
+        with np.errstate(invalid="ignore"):
+            return _seal(np.swapaxes(test(_time_major(array)), 0, 1))
 
     @cached_property
-    def saturated(self) -> Array:
+    def saturated(self) -> BoolArray:
         """(N, T, H) bool: tanh/sigmoid unit with ``|f'(z)| < SATURATION_THRESHOLD``."""
         if not get_activation(self.activation).saturates:
-            return _frozen_bool(np.zeros(self.h.shape, dtype=bool))
-        return _frozen_bool(np.abs(self.dh) < SATURATION_THRESHOLD)
+            return _seal(np.zeros(self.h.shape, dtype=bool))
+        # Two comparisons instead of abs(): no float temporary as large as dh.
+        return self._flag(self.dh, lambda d: (d < SATURATION_THRESHOLD) & (d > -SATURATION_THRESHOLD))
 
     @cached_property
-    def dead(self) -> Array:
-        """(N, T, H) bool: ReLU unit with ``z <= 0`` (output 0, no gradient)."""
+    def dead(self) -> BoolArray:
+        """(N, T, H) bool: ReLU unit with ``z <= DEAD_THRESHOLD`` (output 0, no gradient)."""
         if self.activation != "relu":
-            return _frozen_bool(np.zeros(self.h.shape, dtype=bool))
-        return _frozen_bool(self.z <= DEAD_THRESHOLD)
+            return _seal(np.zeros(self.h.shape, dtype=bool))
+        return self._flag(self.z, lambda z: z <= DEAD_THRESHOLD)
 
     @cached_property
-    def exploding(self) -> Array:
+    def exploding(self) -> BoolArray:
         """(N, T, H) bool: ``|h| > EXPLODING_THRESHOLD`` (non-finite counts as exploding)."""
-        with np.errstate(invalid="ignore"):
-            return _frozen_bool(~(np.abs(self.h) <= EXPLODING_THRESHOLD))
+        return self._flag(self.h, lambda h: ~((h <= EXPLODING_THRESHOLD) & (h >= -EXPLODING_THRESHOLD)))
 
     @cached_property
-    def nonfinite(self) -> Array:
+    def nonfinite(self) -> BoolArray:
         """(N, T, H) bool: ``z`` or ``h`` is inf or nan."""
-        return _frozen_bool(~(np.isfinite(self.h) & np.isfinite(self.z)))
+        finite = self._flag(self.h, np.isfinite) & self._flag(self.z, np.isfinite)
+        return _seal(np.logical_not(finite, out=finite))
 
     def item(self, i: int) -> Trajectory:
-        """The ``i``-th parameter set's run as a :class:`Trajectory`."""
+        """The ``i``-th parameter set's run as a :class:`Trajectory` (its own copies)."""
         params = RNNParams(
             _frozen(self.w_x[i]), _frozen(self.w_h[i]), _frozen(self.b[i]), _frozen(self.h0[i]), self.activation
         )
         return Trajectory(params, _frozen(self.x[i]), _frozen(self.z[i]), _frozen(self.h[i]), _frozen(self.dh[i]))
 
 
-def _frozen_bool(a: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
-    a.flags.writeable = False
-    return a
+def _as_batch(value: npt.ArrayLike, shape: tuple[int, ...], name: str) -> Array:
+    arr = np.asarray(value, dtype=np.float64)
+    try:
+        return np.array(np.broadcast_to(arr, shape))  # a private, writable copy
+    except ValueError:
+        raise ValueError(f"{name} has shape {arr.shape}, expected {shape} or broadcastable to it") from None
 
 
 def run_batch(
@@ -194,43 +322,79 @@ def run_batch(
     Parameters
     ----------
     x
-        ``(T, D)`` shared by all sets, or ``(N, T, D)``.
+        ``(T, D)`` shared by all sets, or ``(N, T, D)``; ``T >= 1``.
     w_x, w_h, b, h0
-        ``(N, H, D)``, ``(N, H, H)``, ``(N, H)``, ``(N, H)``.
+        ``(N, H, D)``, ``(N, H, H)``, ``(N, H)``, ``(N, H)``; ``b`` and ``h0`` may be
+        anything that broadcasts to ``(N, H)`` (e.g. ``0.0``).
     activation
         ``tanh``, ``relu`` or ``sigmoid`` (one per batch; group sets by activation).
+
+    Returns
+    -------
+    BatchTrajectory
+        Read-only arrays; the inputs are copied, never aliased.
+
+    Raises
+    ------
+    ValueError
+        When shapes do not fit together or there are no timesteps.
+    KeyError
+        For an unknown activation.
     """
     act = get_activation(activation)
-    W_h = np.asarray(w_h, dtype=np.float64)
+    W_h = np.array(w_h, dtype=np.float64)
+    if W_h.ndim != 3 or W_h.shape[1] != W_h.shape[2] or W_h.shape[1] == 0:
+        raise ValueError(f"w_h must have shape (N, H, H), got {W_h.shape}")
     N, H = W_h.shape[0], W_h.shape[1]
-    W_x = np.asarray(w_x, dtype=np.float64)
-    B = np.broadcast_to(np.asarray(b, dtype=np.float64), (N, H))
-    h_prev = np.broadcast_to(np.asarray(h0, dtype=np.float64), (N, H)).copy()
-    X = np.asarray(x, dtype=np.float64)
-    if X.ndim == 2:
-        X = np.broadcast_to(X, (N, *X.shape))
-    T = X.shape[1]
-    if W_x.shape != (N, H, X.shape[2]) or W_h.shape != (N, H, H):
-        raise ValueError(f"shape mismatch: x {X.shape}, w_x {W_x.shape}, w_h {W_h.shape}")
-    # Input contributions for every step at once; only the recurrence needs the loop.
+    W_x = np.array(w_x, dtype=np.float64)
+    if W_x.ndim != 3 or W_x.shape[:2] != (N, H) or W_x.shape[2] == 0:
+        raise ValueError(f"w_x must have shape (N, H, D) = ({N}, {H}, D), got {W_x.shape}")
+    D = W_x.shape[2]
+    B = _as_batch(b, (N, H), "b")
+    H0 = _as_batch(h0, (N, H), "h0")
+    X = np.array(x, dtype=np.float64)
+    shared = X.ndim == 2
+    if not (shared or (X.ndim == 3 and X.shape[0] == N)) or X.shape[-1] != D:
+        raise ValueError(f"x must have shape (T, {D}) or ({N}, T, {D}), got {X.shape}")
+    T = X.shape[-2]
+    if T == 0:
+        raise ValueError("x has no timesteps")
+
     with np.errstate(all="ignore"):
-        drive = np.einsum("nhd,ntd->nth", W_x, X) + B[:, None, :]
-        z = np.empty((N, T, H))
-        h = np.empty((N, T, H))
-        for t in range(T):
-            z[:, t] = drive[:, t] + np.einsum("nij,nj->ni", W_h, h_prev)
-            h_prev = act.f(z[:, t])
-            h[:, t] = h_prev
-        dh = act.df(z)
+        # Input contributions for every step at once (one GEMM); only the recurrence loops.
+        if shared:
+            z = (X @ W_x.reshape(N * H, D).T).reshape(T, N, H)
+        else:
+            z = np.ascontiguousarray(np.matmul(X, np.swapaxes(W_x, 1, 2)).transpose(1, 0, 2))
+        z += B
+        h = np.empty_like(z)
+        h_prev = H0
+        if H == 1:
+            w = W_h[:, :, 0]  # (N, 1): the recurrence is elementwise
+            for t in range(T):
+                z[t] += w * h_prev
+                h_prev = h[t] = act.f(z[t])
+        else:
+            for t in range(T):
+                z[t] += np.matmul(W_h, h_prev[:, :, None])[:, :, 0]
+                h_prev = h[t] = act.f(z[t])
+        dh = act.derivative_from_output(z, h)
+
+    X_out = np.broadcast_to(_seal(X), (N, T, D)) if shared else _seal(X)
     return BatchTrajectory(
         activation,
-        _frozen(X), _frozen(z), _frozen(h), _frozen(dh),
-        _frozen(np.broadcast_to(np.asarray(h0, dtype=np.float64), (N, H))),
-        _frozen(W_x), _frozen(W_h), _frozen(B),
+        X_out,
+        _batch_major(z),
+        _batch_major(h),
+        _batch_major(dh),
+        _seal(H0),
+        _seal(W_x),
+        _seal(W_h),
+        _seal(B),
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Trajectory:
     """One parameter set's forward pass and everything the scenes derive from it.
 
@@ -239,6 +403,8 @@ class Trajectory:
     params : the weights, bias, initial state and activation.
     x : (T, D) inputs;  z : (T, H) pre-activations;  h : (T, H) hidden states;
     dh : (T, H) ``f'(z_t)``.
+
+    Derived arrays are computed on first access and cached; all are read-only.
     """
 
     params: RNNParams
@@ -269,63 +435,77 @@ class Trajectory:
         return self.params.activation
 
     def h_prev(self, t: int) -> Array:
-        """``h_(t)`` for 0-based step ``t``'s input state: ``h0`` when t = 0, else ``h[t-1]``."""
+        """The state step ``t`` (0-based) starts from: ``h0`` when t = 0, else ``h[t-1]``."""
+        if not 0 <= t < self.steps:
+            raise IndexError(f"step index {t} out of range 0..{self.steps - 1}")
         return self.params.h0 if t == 0 else self.h[t - 1]
 
     @cached_property
     def _batch(self) -> BatchTrajectory:
         p = self.params
         return BatchTrajectory(
-            p.activation, self.x[None], self.z[None], self.h[None], self.dh[None],
-            p.h0[None], p.w_x[None], p.w_h[None], p.b[None],
+            p.activation,
+            self.x[None],
+            self.z[None],
+            self.h[None],
+            self.dh[None],
+            p.h0[None],
+            p.w_x[None],
+            p.w_h[None],
+            p.b[None],
         )
 
     @property
     def backward_factors(self) -> Array:
         """(T, H, H): ``dh_t/dh_(t-1) = diag(f'(z_t)) W_h``; scalar case ``W_h f'(z_t)``."""
-        return self._batch.backward_factors[0]
+        return _first(self._batch.backward_factors)
 
     @property
     def grad_to_last(self) -> Array:
         """(T, H, H): ``dh_T/dh_t`` (identity at the last step)."""
-        return self._batch.grad_to_last[0]
+        return _first(self._batch.grad_to_last)
+
+    @property
+    def sensitivity_to_last(self) -> Array:
+        """(T, H, D): ``dh_T/dx_k`` for k = 1..T; equals ``sensitivity[T - 1]``."""
+        return _first(self._batch.sensitivity_to_last)
 
     @cached_property
     def sensitivity(self) -> Array:
         """(T, T, H, D): ``[t, k] = dh_t/dx_k``, zero where k > t."""
         T, H, D = self.steps, self.hidden_size, self.input_size
         J = self.backward_factors
-        local = self.dh[:, :, None] * self.params.w_x[None]  # (T, H, D): dh_k/dx_k
         S = np.zeros((T, T, H, D))
         with np.errstate(all="ignore"):
+            local = self.dh[:, :, None] * self.params.w_x[None]  # (T, H, D): dh_k/dx_k
             for t in range(T):
                 if t:
-                    S[t, :t] = J[t] @ S[t - 1, :t]
+                    np.matmul(J[t], S[t - 1, :t], out=S[t, :t])
                 S[t, t] = local[t]
-        return _frozen(S)
+        return _seal(S)
 
     @property
-    def saturated(self) -> Array:
-        return self._batch.saturated[0]
+    def saturated(self) -> BoolArray:
+        return _first(self._batch.saturated)
 
     @property
-    def dead(self) -> Array:
-        return self._batch.dead[0]
+    def dead(self) -> BoolArray:
+        return _first(self._batch.dead)
 
     @property
-    def exploding(self) -> Array:
-        return self._batch.exploding[0]
+    def exploding(self) -> BoolArray:
+        return _first(self._batch.exploding)
 
     @property
-    def nonfinite(self) -> Array:
-        return self._batch.nonfinite[0]
+    def nonfinite(self) -> BoolArray:
+        return _first(self._batch.nonfinite)
 
 
 def run(x: npt.ArrayLike, params: RNNParams) -> Trajectory:
     """Run one parameter set over inputs ``x`` of shape ``(T, D)`` (or ``(T,)`` for D = 1)."""
     X = np.asarray(x, dtype=np.float64)
     X = X.reshape(-1, 1) if X.ndim == 1 else X
-    if X.shape[1] != params.input_size:
-        raise ValueError(f"x has input size {X.shape[1]} but w_x expects {params.input_size}")
+    if X.ndim != 2 or X.shape[1] != params.input_size:
+        raise ValueError(f"x has shape {np.shape(x)} but w_x expects input size {params.input_size}")
     batch = run_batch(X, params.w_x[None], params.w_h[None], params.b[None], params.h0[None], params.activation)
     return batch.item(0)

@@ -20,10 +20,14 @@ Normalisation (applied per input dimension, over time):
 - ``maxabs``: x / max|x| (so values lie in [-1, 1]); an all-zero column is unchanged.
 - ``minmax``: (x - min) / (max - min) into [0, 1]; a constant column becomes 0.
 - ``zscore``: (x - mean) / std (population std); a constant column becomes 0.
+
+Every normalisation but ``none`` refuses a sequence containing ``inf`` or ``nan``.
 """
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Sequence
 
 import numpy as np
@@ -75,36 +79,76 @@ def _column(values: Array) -> Array:
     return np.asarray(values, dtype=np.float64).reshape(-1, 1)
 
 
+def _custom(values: Sequence[float] | Sequence[Sequence[float]], length: int) -> Array:
+    try:
+        arr = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("custom values must be a list of numbers or of equal-length lists of numbers") from None
+    arr = arr.reshape(-1, 1) if arr.ndim == 1 else arr
+    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError("custom values must be a non-empty list of numbers or of equal-length lists of numbers")
+    if arr.shape[0] > MAX_LENGTH:
+        raise ValueError(f"custom sequence has {arr.shape[0]} values; at most {MAX_LENGTH} are allowed")
+    if length and length != arr.shape[0]:
+        raise ValueError(f"custom sequence has {arr.shape[0]} values but length is {length}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("custom values must be finite numbers")
+    return arr
+
+
 def generate(
     kind: str,
     length: int,
     values: Sequence[float] | Sequence[Sequence[float]] | None = None,
     **params: float,
 ) -> Array:
-    """Generate ``length`` steps of the sequence ``kind`` as a ``(T, D)`` array.
+    """Generate ``length`` steps of the sequence ``kind`` as a new ``(T, D)`` float64 array.
 
-    Unknown parameter names raise ``TypeError``; ``custom`` needs ``values`` and
-    uses its length (``length`` must equal it or be ``None``-like 0).
+    Parameters
+    ----------
+    kind
+        One of :data:`SEQUENCE_KINDS`.
+    length
+        Number of steps, ``1..MAX_LENGTH``. For ``custom`` it must equal the number
+        of values, or be 0 to mean "as many as given".
+    values
+        ``custom`` only: numbers (D = 1) or equal-length lists of numbers (D = their length).
+    **params
+        Kind-specific parameters (see :data:`SEQUENCE_DEFAULTS`); finite numbers.
+
+    Raises
+    ------
+    ValueError
+        Unknown kind, bad length, non-finite parameter, ``period = 0``, ``values``
+        given for a kind other than ``custom``, or bad custom values.
+    TypeError
+        A parameter the kind does not take.
+
+    Terms that overflow float64 (e.g. ``exponential`` with base 10 and length 400)
+    become ``inf`` without a warning; :func:`normalize` refuses such a sequence.
     """
     if kind not in SEQUENCE_DEFAULTS:
         raise ValueError(f"unknown sequence kind {kind!r}; expected one of {SEQUENCE_KINDS}")
     unknown = set(params) - set(SEQUENCE_DEFAULTS[kind])
     if unknown:
         raise TypeError(f"sequence kind {kind!r} takes no parameter(s) {sorted(unknown)}")
-    p = {**SEQUENCE_DEFAULTS[kind], **params}
-    t = np.arange(length, dtype=np.float64)  # t - 1 in the docstring's numbering
+    try:
+        length = operator.index(length)
+    except TypeError:
+        raise ValueError(f"length must be an integer, got {length!r}") from None
     if kind == "custom":
         if values is None:
             raise ValueError("custom sequence needs values")
-        arr = np.asarray(values, dtype=np.float64)
-        arr = arr.reshape(-1, 1) if arr.ndim == 1 else arr
-        if arr.ndim != 2 or arr.shape[0] == 0:
-            raise ValueError("custom values must be a non-empty list of numbers or of equal-length lists")
-        if length and length != arr.shape[0]:
-            raise ValueError(f"custom sequence has {arr.shape[0]} values but length is {length}")
-        return arr.copy()
+        return _custom(values, length)
+    if values is not None:
+        raise ValueError(f"values are only used by kind 'custom', not {kind!r}")
     if not 1 <= length <= MAX_LENGTH:
         raise ValueError(f"length must be in 1..{MAX_LENGTH}, got {length}")
+    p = {**SEQUENCE_DEFAULTS[kind], **params}
+    for name, value in p.items():
+        if not math.isfinite(value):
+            raise ValueError(f"sequence parameter {name} must be a finite number, got {value!r}")
+    t = np.arange(length, dtype=np.float64)  # t - 1 in the module docstring's numbering
     if kind == "fibonacci":
         out = np.empty(length)
         a, b = 1.0, 1.0
@@ -119,32 +163,53 @@ def generate(
     if kind == "exponential":
         with np.errstate(over="ignore"):
             return _column(np.power(p["base"], t))
-    # sine
-    return _column(p["amplitude"] * np.sin(2.0 * np.pi * t / p["period"] + p["phase"]))
+    if p["period"] == 0:
+        raise ValueError("sine period must not be 0")
+    with np.errstate(over="ignore", invalid="ignore"):  # amplitude 1e308 etc.
+        return _column(p["amplitude"] * np.sin(2.0 * np.pi * t / p["period"] + p["phase"]))
 
 
-def normalize(x: Array, method: str) -> Array:
-    """Normalise each input dimension of ``x`` (shape ``(T, D)``) over time."""
-    x = np.asarray(x, dtype=np.float64)
+def normalize(x: npt.ArrayLike, method: str) -> Array:
+    """Normalise each input dimension of ``x`` (shape ``(T, D)``) over time; returns a new array.
+
+    ``minmax`` and ``zscore`` first divide each column by its largest magnitude
+    (both are scale-invariant), so that huge sequences (Fibonacci or powers at
+    length 512) neither overflow in ``max - min`` or in the variance, nor lose the
+    constant-column rule: a column is constant exactly when ``max == min``.
+
+    Raises
+    ------
+    ValueError
+        Unknown method, or ``x`` contains ``inf``/``nan`` (an overflowed sequence
+        has no meaningful scale) for any method other than ``none``.
+    """
+    if method not in NORMALIZATIONS:
+        raise ValueError(f"unknown normalisation {method!r}; expected one of {NORMALIZATIONS}")
+    x = np.array(x, dtype=np.float64)
     if method == "none":
-        return x.copy()
-    with np.errstate(all="ignore"):
-        if method == "maxabs":
-            scale = np.max(np.abs(x), axis=0)
-            return x / np.where(scale > 0, scale, 1.0)
-        if method == "minmax":
-            lo, hi = np.min(x, axis=0), np.max(x, axis=0)
-            span = hi - lo
-            return np.where(span > 0, (x - lo) / np.where(span > 0, span, 1.0), 0.0)
-        if method == "zscore":
-            mu, sd = np.mean(x, axis=0), np.std(x, axis=0)
-            return np.where(sd > 0, (x - mu) / np.where(sd > 0, sd, 1.0), 0.0)
-    raise ValueError(f"unknown normalisation {method!r}; expected one of {NORMALIZATIONS}")
+        return x
+    if not np.all(np.isfinite(x)):
+        bad = int(np.argmax(~np.all(np.isfinite(x.reshape(x.shape[0], -1)), axis=1)))
+        raise ValueError(f"cannot normalise: x_{bad + 1} overflows float64 (shorten the sequence or shrink it)")
+    scale = np.max(np.abs(x), axis=0)
+    scaled = x / np.where(scale > 0, scale, 1.0)  # every |value| <= 1 from here on
+    if method == "maxabs":
+        return scaled
+    lo, hi = np.min(scaled, axis=0), np.max(scaled, axis=0)
+    constant = hi == lo
+    if method == "minmax":
+        return np.where(constant, 0.0, (scaled - lo) / np.where(constant, 1.0, hi - lo))
+    mu, sd = np.mean(scaled, axis=0), np.std(scaled, axis=0)
+    return np.where(constant, 0.0, (scaled - mu) / np.where(constant, 1.0, sd))
 
 
 def describe_sequence(kind: str, method: str = "none", **params: float) -> str:
     """A short human description, e.g. ``"Fibonacci, normalised by max |x|"``."""
-    p = {**SEQUENCE_DEFAULTS.get(kind, {}), **params}
+    if kind not in _DISPLAY:
+        raise ValueError(f"unknown sequence kind {kind!r}; expected one of {SEQUENCE_KINDS}")
+    if method not in _NORM_DISPLAY:
+        raise ValueError(f"unknown normalisation {method!r}; expected one of {NORMALIZATIONS}")
+    p = {**SEQUENCE_DEFAULTS[kind], **params}
     name = _DISPLAY[kind].format(**p)
     norm = _NORM_DISPLAY[method]
     return f"{name}, {norm}" if norm else name
