@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,6 +56,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a published file is as readable as any other
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -69,10 +71,44 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def clean_stale_staging(out_dir: Path) -> list[Path]:
+    """Remove staging folders left by processes that no longer run (killed with SIGKILL, say)."""
+    removed = []
+    for p in Path(out_dir).glob(".staging-*"):
+        m = re.fullmatch(r"\.staging-.*-pid(\d+)-[^-]+", p.name)
+        if m and p.is_dir() and not _pid_alive(int(m.group(1))):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
 def staging_dir(out_dir: Path, name: str) -> Path:
-    """A private folder beside the final one (same file system, so renames are atomic)."""
+    """A private folder beside the final one (same file system, so renames are atomic).
+
+    Its name carries the creating process id, so :func:`clean_stale_staging` can tell
+    an abandoned folder from one a running render still uses.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{name}-"))
+    clean_stale_staging(out_dir)
+    path = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{name}-pid{os.getpid()}-"))
+    os.chmod(path, 0o777 & ~_umask())
+    return path
 
 
 def publish(files: Mapping[str, Path], final_dir: Path, metadata_key: str = "metadata") -> dict[str, Path]:

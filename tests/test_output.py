@@ -116,3 +116,29 @@ def test_mixed_merged_chapter_names_every_part_in_order() -> None:
     secs = [Section("Network", 0.0, 3.0, ""), Section("t = 1", 3.0, 5.0, ""), Section("t = 2", 5.0, 7.0, ""),
             Section("t = 3", 7.0, 8.0, ""), Section("Summary", 8.0, 11.0, "")]
     assert [c.title for c in merge_chapters(secs)] == ["Network, t = 1-3, Summary"]
+
+
+def test_published_files_are_readable_like_any_other(tmp_path: Path) -> None:
+    target = tmp_path / "clip.srt"
+    atomic_write_text(target, "x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_stale_staging_of_dead_processes_is_removed_live_ones_kept(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from explainer.output import clean_stale_staging, staging_dir
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    stale = tmp_path / f".staging-clip-pid{dead_pid}-abc123"
+    stale.mkdir()
+    (stale / "half.mp4").write_bytes(b"\0" * 10)
+    mine = staging_dir(tmp_path, "other")  # cleans as it goes
+    assert not stale.exists()
+    assert mine.exists() and f"-pid{os.getpid()}-" in mine.name
+    assert clean_stale_staging(tmp_path) == []  # our own live folder stays
+    assert mine.exists()

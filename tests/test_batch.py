@@ -1,0 +1,378 @@
+"""The batch runner with a stand-in renderer: pool, cache, failures, crashes, interrupts, Dask.
+
+The stand-in (:func:`fake_render`) writes the same files as a real clip (with the real
+content hash, so the real cache check applies) without Manim, so these tests are fast.
+It is a module-level function because spawned worker processes import it by name.
+Real renders are in ``test_batch_render.py`` and ``test_batch_dask.py`` (slow).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from explainer.batch import BatchError, run_batch, run_batch_command
+from explainer.clip import ClipResult, cached_result, clip_hash
+from explainer.output import publish, remove_tree, staging_dir
+from explainer.sweep import load_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+
+#: w_h values that make the stand-in misbehave.
+FAILS = 1.5  # raises an exception
+CRASHES = 2.5  # kills its worker process every time
+CRASHES_ONCE = 3.5  # kills its worker process on the first attempt only
+
+
+def fake_render(cfg: Any, out_dir: Path, quality: str | None = None, fmt: str | None = None,
+                force: bool = False, quiet: bool = False) -> ClipResult:
+    """Write a clip's files the way :func:`explainer.clip.render_clip` lays them out."""
+    quality, fmt = quality or cfg.output.quality, fmt or cfg.output.format
+    digest = clip_hash(cfg, quality, fmt)
+    out_dir = Path(out_dir)
+    if not force:
+        hit = cached_result(cfg, out_dir, quality, fmt)
+        if hit is not None:
+            return hit
+    if os.environ.get("FAKE_PID_DIR"):
+        (Path(os.environ["FAKE_PID_DIR"]) / f"{cfg.name}.pid").write_text(str(os.getpid()))
+    if cfg.rnn.w_h == FAILS:
+        raise RuntimeError(f"cannot draw w_h = {FAILS}\nsecond line")
+    if cfg.rnn.w_h == CRASHES:
+        os._exit(3)
+    if cfg.rnn.w_h == CRASHES_ONCE:
+        marker = Path(os.environ["FAKE_MARKER_DIR"]) / cfg.name
+        if not marker.exists():
+            marker.write_text("crashed once")
+            os._exit(3)
+    name = cfg.name
+    stage = staging_dir(out_dir, name)
+    try:
+        files = {
+            "video": stage / f"{name}.{fmt}",
+            "srt": stage / f"{name}.srt",
+            "chapters": stage / f"{name}.chapters.txt",
+            "thumbnail": stage / f"{name}.png",
+            "metadata": stage / f"{name}.json",
+        }
+        files["video"].write_bytes(b"not really a video: " + name.encode())
+        time.sleep(float(os.environ.get("FAKE_DELAY", "0.05")))  # the "render"
+        files["srt"].write_text(f"1\n00:00:00,000 --> 00:00:01,250\nw_h = {cfg.rnn.w_h}\n", encoding="utf-8")
+        files["chapters"].write_text("0:00 Intro\n", encoding="utf-8")
+        from PIL import Image
+
+        Image.new("RGB", (160, 90), (200, 40, 40)).save(files["thumbnail"])
+        meta = {"name": name, "hash": digest, "duration": 1.25, "chapters": [{"title": "Intro", "start": 0.0}]}
+        files["metadata"].write_text(json.dumps(meta), encoding="utf-8")
+        placed = publish(files, out_dir / name)
+    finally:
+        remove_tree(stage)
+    return ClipResult(name, "rendered", digest, placed, 1.25, 0.05)
+
+
+BASE = """\
+title: Tiny
+sequence: {kind: linear, length: 2}
+output: {name: tiny, quality: l}
+"""
+
+
+def make_sweep(tmp: Path, values: list[float], name: str = "s") -> Path:
+    (tmp / "tiny.yaml").write_text(BASE, encoding="utf-8")
+    path = tmp / f"{name}.yaml"
+    path.write_text(f"base: tiny.yaml\ngrid:\n  rnn.w_h: [{', '.join(map(str, values))}]\n", encoding="utf-8")
+    return path
+
+
+def quiet_console() -> Console:
+    return Console(file=io.StringIO(), force_terminal=False, width=200)
+
+
+def complete_or_absent(sweep_dir: Path, sweep: Any) -> dict[str, bool]:
+    """For each clip: True if its files are complete and current, False if its folder is absent.
+
+    Anything else (a folder with missing or stale files) fails the calling test.
+    """
+    state = {}
+    for job in sweep.jobs:
+        folder = sweep_dir / job.name
+        if not folder.exists():
+            state[job.name] = False
+            continue
+        assert cached_result(job.config, sweep_dir) is not None, f"{folder} is incomplete: {os.listdir(folder)}"
+        state[job.name] = True
+    leftovers = [p for p in sweep_dir.rglob("*") if p.name.startswith(".")]
+    assert not leftovers, f"temporary files left behind: {leftovers}"
+    return state
+
+
+# ----------------------------------------------------------------------------- local pool
+
+
+def test_batch_renders_then_serves_from_cache(tmp_path: Path) -> None:
+    sweep = load_sweep(make_sweep(tmp_path, [0.5, 1.0, 2.0]))
+    out = tmp_path / "out"
+    report = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
+    assert report.exit_code == 0
+    assert [r.status for r in report.records] == ["rendered"] * 3
+    assert report.sweep_dir == out / "s"
+    for rec, job in zip(report.records, sweep.jobs, strict=True):
+        assert rec.name == job.name
+        assert rec.hash == clip_hash(job.config, "l", "mp4")
+        assert rec.files["video"] == out / "s" / job.name / f"{job.name}.mp4"
+        assert rec.files["video"].read_bytes() == b"not really a video: " + job.name.encode()
+    assert all(complete_or_absent(out / "s", sweep).values())
+
+    again = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
+    assert [r.status for r in again.records] == ["cached"] * 3
+    assert [r.hash for r in again.records] == [r.hash for r in report.records]
+
+    forced = run_batch(sweep, out, jobs=2, force=True, render_fn=fake_render, console=quiet_console())
+    assert [r.status for r in forced.records] == ["rendered"] * 3
+
+
+def test_quality_and_format_flags_change_the_hash_and_files(tmp_path: Path) -> None:
+    sweep = load_sweep(make_sweep(tmp_path, [0.5, 1.0]))
+    out = tmp_path / "out"
+    run_batch(sweep, out, jobs=1, render_fn=fake_render, console=quiet_console())
+    webm = run_batch(sweep, out, jobs=1, fmt="webm", quality="m", render_fn=fake_render, console=quiet_console())
+    assert [r.status for r in webm.records] == ["rendered", "rendered"]
+    assert all(r.files["video"].suffix == ".webm" for r in webm.records)
+    assert webm.records[0].hash == clip_hash(sweep.jobs[0].config, "m", "webm") != clip_hash(sweep.jobs[0].config)
+
+
+def test_manifest_json_and_csv(tmp_path: Path) -> None:
+    sweep = load_sweep(make_sweep(tmp_path, [0.5, FAILS]))
+    out = tmp_path / "out"
+    report = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
+    doc = json.loads((out / "s" / "manifest.json").read_text())
+    assert doc["sweep"] == "s"
+    assert doc["fields"] == ["rnn.w_h"]
+    assert doc["summary"] == {"total": 2, "rendered": 1, "failed": 1}
+    ok, bad = doc["clips"]
+    assert ok["name"] == "tiny-w_h_0.5" and ok["params"] == {"rnn.w_h": 0.5} and ok["status"] == "rendered"
+    assert ok["hash"] == report.records[0].hash and ok["duration"] == 1.25
+    # Paths are relative to the sweep folder, so the folder can be moved as a whole.
+    assert ok["files"]["video"] == "tiny-w_h_0.5/tiny-w_h_0.5.mp4"
+    assert ok["files"]["vtt"] == "tiny-w_h_0.5/tiny-w_h_0.5.vtt"
+    assert (out / "s" / ok["files"]["vtt"]).read_text().startswith("WEBVTT")
+    assert bad["status"] == "failed" and bad["files"] == {}
+    assert bad["error"] == "RuntimeError: cannot draw w_h = 1.5 second line"
+
+    rows = list(csv.DictReader((out / "s" / "manifest.csv").open()))
+    assert [r["name"] for r in rows] == ["tiny-w_h_0.5", "tiny-w_h_1.5"]
+    assert rows[0]["rnn.w_h"] == "0.5" and rows[0]["status"] == "rendered" and rows[0]["video"] == ok["files"]["video"]
+    assert rows[1]["status"] == "failed" and rows[1]["error"].startswith("RuntimeError")
+    for name in ("contact_sheet.png", "index.html"):
+        assert (out / "s" / name).is_file()
+
+
+def test_one_failing_job_does_not_stop_the_others(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sweep = load_sweep(make_sweep(tmp_path, [0.5, FAILS, 1.0, 2.0]))
+    out = tmp_path / "out"
+    report = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
+    assert [r.status for r in report.records] == ["rendered", "failed", "rendered", "rendered"]
+    assert report.exit_code == 1
+    assert complete_or_absent(out / "s", sweep) == {j.name: j.config.rnn.w_h != FAILS for j in sweep.jobs}
+    # The failure is reported, and the next run retries only it.
+    again = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
+    assert [r.status for r in again.records] == ["cached", "failed", "cached", "cached"]
+
+
+def test_a_crashing_worker_fails_only_its_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_MARKER_DIR", str(tmp_path))
+    # The crash-once job comes first so that its one crash happens in the shared pool
+    # (a job that crashes when run alone is failed, rightly).
+    sweep = load_sweep(make_sweep(tmp_path, [CRASHES_ONCE, 0.5, CRASHES, 1.0]))
+    report = run_batch(sweep, tmp_path / "out", jobs=2, render_fn=fake_render, console=quiet_console())
+    status = {r.name: r.status for r in report.records}
+    assert status == {"tiny-w_h_3.5": "rendered", "tiny-w_h_0.5": "rendered", "tiny-w_h_2.5": "failed",
+                      "tiny-w_h_1": "rendered"}
+    assert "worker process died while rendering this clip, twice" in (report.records[2].error or "")
+    assert (tmp_path / "tiny-w_h_3.5").read_text() == "crashed once"  # it did crash, and was retried
+    assert report.exit_code == 1
+    assert complete_or_absent(tmp_path / "out" / "s", sweep) == {j.name: j.config.rnn.w_h != CRASHES
+                                                                  for j in sweep.jobs}
+
+
+def test_progress_lines_when_not_a_terminal(tmp_path: Path) -> None:
+    sweep = load_sweep(make_sweep(tmp_path, [0.5, FAILS, 1.0]))
+    console = quiet_console()
+    run_batch(sweep, tmp_path / "out", jobs=1, render_fn=fake_render, console=console)
+    lines = console.file.getvalue().splitlines()
+    assert lines[0] == "batch s: 3 clips, 0 up to date, 3 to render on 1 local worker process"
+    assert [line.split(" ", 2)[:2] for line in lines[1:]] == [["[1/3]", "rendered"], ["[2/3]", "FAILED"],
+                                                             ["[3/3]", "rendered"]]
+    assert "[eta " in lines[1] and "[eta " not in lines[3]
+    assert lines[2] == "[2/3] FAILED tiny-w_h_1.5: RuntimeError: cannot draw w_h = 1.5 second line  [eta " + \
+        lines[2].rsplit("[eta ", 1)[1]
+
+
+def test_live_progress_on_a_terminal(tmp_path: Path) -> None:
+    sweep = load_sweep(make_sweep(tmp_path, [0.5, 1.0]))
+    console = Console(file=io.StringIO(), force_terminal=True, width=120)
+    report = run_batch(sweep, tmp_path / "out", jobs=2, render_fn=fake_render, console=console)
+    assert report.exit_code == 0
+    text = console.file.getvalue()
+    assert "rendering" in text and "2/2" in text and "running" in text and "ETA" in text
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+def test_command_exit_codes_and_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import explainer.batch as batch
+
+    real = batch.run_batch
+    monkeypatch.setattr(batch, "run_batch", lambda *a, **kw: real(*a, **kw, render_fn=fake_render))
+    good = make_sweep(tmp_path, [0.5, 1.0], name="good")
+    assert run_batch_command(good, jobs=2, out_dir=tmp_path / "out") == 0
+    out = capsys.readouterr().out
+    assert "2 clips: 2 rendered" in out and "index.html" in out
+    bad = make_sweep(tmp_path, [0.5, FAILS], name="bad")
+    assert run_batch_command(bad, jobs=2, out_dir=tmp_path / "out") == 1
+    out = capsys.readouterr().out
+    assert "tiny-w_h_1.5" in out and "failed" in out and "RuntimeError" in out
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"jobs": 0}, "-j/--jobs must be at least 1"),
+        ({"quality": "x"}, "quality must be one of"),
+        ({"fmt": "avi"}, "format must be one of"),
+        ({"scheduler": "not an address"}, "--scheduler must be 'local' or an address"),
+    ],
+)
+def test_command_refuses_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str], kwargs: dict[str, Any],
+                                     message: str) -> None:
+    sweep = make_sweep(tmp_path, [0.5])
+    assert run_batch_command(sweep, out_dir=tmp_path / "out", **kwargs) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_unreachable_scheduler_is_a_usage_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sweep = load_sweep(make_sweep(tmp_path, [0.5]))
+    with pytest.raises(BatchError, match="cannot reach the Dask scheduler"):
+        run_batch(sweep, tmp_path / "out", scheduler=f"tcp://127.0.0.1:{port}", render_fn=fake_render,
+                  console=quiet_console())
+
+
+# ----------------------------------------------------------------------------- interrupts
+
+
+RUNNER = textwrap.dedent("""\
+    import sys
+    from rich.console import Console
+    from explainer.batch import run_batch
+    from explainer.sweep import load_sweep
+    from test_batch import fake_render
+    report = run_batch(load_sweep(sys.argv[1]), sys.argv[2], jobs=2, render_fn=fake_render,
+                       console=Console(stderr=True, force_terminal=False))
+    sys.exit(report.exit_code)
+    """)
+
+
+def start_runner(tmp_path: Path, sweep_path: Path, out: Path, delay: float) -> subprocess.Popen[str]:
+    pids = tmp_path / "pids"
+    pids.mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(TESTS)]), "FAKE_DELAY": str(delay),
+           "FAKE_PID_DIR": str(pids)}
+    return subprocess.Popen([sys.executable, "-c", RUNNER, str(sweep_path), str(out)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(predicate: Any, timeout: float, what: str) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+
+
+@pytest.mark.parametrize("how", ["sigint", "sigkill"])
+def test_interrupted_batch_leaves_only_complete_clips_and_resumes(tmp_path: Path, how: str) -> None:
+    sweep_path = make_sweep(tmp_path, [0.5, 1.0, 2.0, 3.0])
+    sweep = load_sweep(sweep_path)
+    out = tmp_path / "out"
+    proc = start_runner(tmp_path, sweep_path, out, delay=1.5)
+    try:
+        # Wait until the first two clips are done and the next two are mid-render.
+        first_two = [out / "s" / j.name / f"{j.name}.json" for j in sweep.jobs[:2]]
+        wait_for(lambda: all(p.is_file() for p in first_two), 60, "the first two clips")
+        wait_for(lambda: len(list((tmp_path / "pids").iterdir())) >= 3, 10, "a third render to start")
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT if how == "sigint" else signal.SIGKILL)
+        code = proc.wait(timeout=30)
+    finally:
+        proc.kill()
+        _, err = proc.communicate()
+    workers = {int(p.read_text()) for p in (tmp_path / "pids").iterdir()}
+    assert os.getpid() not in workers and proc.pid not in workers
+    if how == "sigint":
+        assert code == 130, err
+        doc = json.loads((out / "s" / "manifest.json").read_text())
+        assert [c["status"] for c in doc["clips"]][:2] == ["rendered", "rendered"]
+        assert {c["status"] for c in doc["clips"][2:]} <= {"not_run", "rendered"}
+    else:
+        assert code == -signal.SIGKILL
+    # Orphaned or not, every worker stops on its own, cleaning up after its render.
+    wait_for(lambda: not any(alive(pid) for pid in workers), 15, "the workers to exit")
+    state = complete_or_absent(out / "s", sweep)
+    assert state[sweep.jobs[0].name] and state[sweep.jobs[1].name]
+    assert not all(state.values()), "the interrupt came too late to test anything"
+
+    resumed = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
+    assert [r.status for r in resumed.records] == ["cached" if state[j.name] else "rendered" for j in sweep.jobs]
+    assert all(complete_or_absent(out / "s", sweep).values())
+
+
+# ----------------------------------------------------------------------------- Dask
+
+
+def test_dask_backend_installs_returned_files(tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    sweep = load_sweep(make_sweep(tmp_path, [0.5, FAILS, 1.0]))
+    out = tmp_path / "out"
+    # Threads in this process: the fast path through the Dask code; real processes are in the slow tests.
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        report = run_batch(sweep, out, client=client, render_fn=fake_render, console=quiet_console())
+    assert report.backend == "dask"
+    assert [r.status for r in report.records] == ["rendered", "failed", "rendered"]
+    assert report.records[1].error == "RuntimeError: cannot draw w_h = 1.5 second line"
+    assert complete_or_absent(out / "s", sweep) == {j.name: j.config.rnn.w_h != FAILS for j in sweep.jobs}
+    for rec in report.records[::2]:
+        assert rec.files["video"].parent == out / "s" / rec.name
+        assert rec.files["video"].read_bytes() == b"not really a video: " + rec.name.encode()
+    again = run_batch(sweep, out, jobs=1, render_fn=fake_render, console=quiet_console())
+    assert [r.status for r in again.records] == ["cached", "failed", "cached"]
