@@ -10,7 +10,8 @@ Definitions (t = 1..T):
 - ``linear``: x_t = start + (t - 1) * step  (defaults start 1, step 1 -> 1, 2, 3, ...)
 - ``alternating``: x_t = a for odd t, b for even t  (defaults a 1, b -1)
 - ``exponential``: x_t = base^(t - 1)  (default base 2 -> 1, 2, 4, 8, ...)
-- ``sine``: x_t = amplitude * sin(2 pi (t - 1) / period + phase)
+- ``sine``: x_t = amplitude * sin(2 pi (t - 1) / period + phase), with |sin| < 1e-12
+  (floating-point residue at multiples of pi) written as exactly 0
   (defaults amplitude 1, period 8, phase 0)
 - ``custom``: the given values; scalars give D = 1, equal-length lists give D = len.
 
@@ -166,7 +167,12 @@ def generate(
     if p["period"] == 0:
         raise ValueError("sine period must not be 0")
     with np.errstate(over="ignore", invalid="ignore"):  # amplitude 1e308 etc.
-        return _column(p["amplitude"] * np.sin(2.0 * np.pi * t / p["period"] + p["phase"]))
+        wave = np.sin(2.0 * np.pi * t / p["period"] + p["phase"])
+        # sin(k pi) is ~1e-16, not 0, in floating point; on screen that would read as
+        # "1.22e-16" where the definition says 0. Rounding error of the angle is at
+        # most a few ulps of 2 pi T / period, so anything below 1e-12 is exactly 0.
+        wave[np.abs(wave) < 1e-12] = 0.0
+        return _column(p["amplitude"] * wave)
 
 
 def normalize(x: npt.ArrayLike, method: str) -> Array:

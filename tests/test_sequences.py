@@ -187,3 +187,12 @@ def test_normalisation_properties(x: np.ndarray) -> None:
         elif np.std(x[:, d]) > 1e-9 * np.max(np.abs(x[:, d])):  # well-conditioned columns only
             assert np.mean(z[:, d]) == pytest.approx(0, abs=1e-9)
             assert np.std(z[:, d]) == pytest.approx(1, rel=1e-6)
+
+
+def test_sine_zero_crossings_are_exactly_zero() -> None:
+    from rnn_engine.sequences import generate
+
+    x = generate("sine", 17, amplitude=2.0, period=8.0).ravel()
+    # t - 1 = 0, 4, 8, 12, 16 are multiples of half a period: sin(k pi) = 0 exactly
+    assert [x[i] for i in (0, 4, 8, 12, 16)] == [0.0] * 5
+    assert x[2] == 2.0 and x[6] == -2.0  # quarter periods
