@@ -1,0 +1,186 @@
+"""The base class of every explainer scene: theme, sections, timeline, thumbnail time.
+
+A scene is built from a validated config and the precomputed runs; it never reads
+files and never does RNN math (every number comes from ``run.trajectory``).
+
+Contract used by the renderer (``explainer/clip.py``)::
+
+    scene = SceneClass(config, runs)      # inside tempconfig({...})
+    scene.render()
+    scene.timeline        # list[SectionRecord], times in seconds of video
+    scene.thumbnail_time  # a representative moment (never the title card)
+
+Subclasses implement ``construct()`` and call :meth:`ExplainerScene.start_section`
+at the start of every section (one per timestep in the unrolled scene). Each
+section becomes a Manim section (``next_section``), a chapter in the timeline and
+one subtitle entry (the caption, spanning the whole section).
+
+Tests and tools can observe the scene at every section boundary by appending a
+callable to :attr:`ExplainerScene.section_listeners`; it is called with the scene
+and the record that just closed, after that section's last animation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from manim import MovingCameraScene
+
+from scenes.theme import Theme, get_theme
+
+__all__ = ["ExplainerScene", "SectionRecord", "SectionListener", "slugify"]
+
+
+@dataclass(frozen=True)
+class SectionRecord:
+    """One chapter of the video.
+
+    Attributes
+    ----------
+    name
+        Machine name (also the Manim section name), e.g. ``step_03``.
+    title
+        Human title, e.g. ``t = 3``.
+    start, end
+        Seconds from the start of the video.
+    caption
+        One or two plain sentences describing what the section shows.
+    """
+
+    name: str
+    title: str
+    start: float
+    end: float
+    caption: str
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+SectionListener = Callable[["ExplainerScene", SectionRecord], None]
+
+
+def slugify(text: str) -> str:
+    """``"t = 3"`` -> ``"t_3"``: a section name safe for file names."""
+    slug = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
+    return slug or "section"
+
+
+class ExplainerScene(MovingCameraScene):
+    """Base of every explainer scene.
+
+    Parameters
+    ----------
+    config
+        The validated config (``explainer.config.Config`` or an object with the same
+        attributes: ``title``, ``scene``, ``sequence.kind``, ``style.theme``,
+        ``style.step_seconds``, ``style.fast_after``, ``style.fast_step_seconds``,
+        ``style.precision``).
+    runs
+        The engine runs the scene shows (``explainer.runs.Run`` or equivalent:
+        ``label``, ``sequence_label``, ``trajectory``, ``activation``, ``w_x``,
+        ``w_h``, ``b``, ``h0``).
+    **kwargs
+        Forwarded to :class:`manim.MovingCameraScene`.
+
+    Attributes
+    ----------
+    config, runs, theme
+        As given; ``theme`` is resolved from ``config.style.theme`` here, never from a global.
+    precision
+        Decimals for every number on screen.
+    timeline
+        Closed sections so far (the open one is added when it closes).
+    thumbnail_time
+        Seconds into the video of a representative frame; subclasses set it.
+    section_listeners
+        Callables ``(scene, record)`` run whenever a section closes.
+    write_subcaptions
+        Whether each section's caption is also written as a subtitle (``.srt``).
+    """
+
+    write_subcaptions: bool = True
+
+    def __init__(self, config: Any, runs: Sequence[Any], **kwargs: Any) -> None:
+        self.config = config
+        self.runs = list(runs)
+        self.theme: Theme = get_theme(_style(config, "theme", "dark"))
+        self.precision: int = int(_style(config, "precision", 2))
+        self.timeline: list[SectionRecord] = []
+        self.thumbnail_time: float = 0.0
+        self.section_listeners: list[SectionListener] = []
+        self._open: tuple[str, str, float, str] | None = None
+        self._section_names: set[str] = set()
+        super().__init__(**kwargs)
+
+    # -- pacing -------------------------------------------------------------
+    @property
+    def step_seconds(self) -> float:
+        return float(_style(self.config, "step_seconds", 2.0))
+
+    @property
+    def fast_after(self) -> int:
+        return int(_style(self.config, "fast_after", 4))
+
+    @property
+    def fast_step_seconds(self) -> float:
+        return float(_style(self.config, "fast_step_seconds", 0.6))
+
+    def seconds_for_step(self, step: int) -> float:
+        """Total time budget of 1-based timestep ``step`` (fast after ``fast_after``)."""
+        return self.step_seconds if step <= self.fast_after else self.fast_step_seconds
+
+    # -- lifecycle ------------------------------------------------------------
+    def setup(self) -> None:
+        super().setup()
+        # Resolved per scene from the config, so one clip's theme never leaks into another.
+        self.camera.background_color = self.theme.background
+
+    def tear_down(self) -> None:
+        self.close_section()
+        super().tear_down()
+
+    # -- sections -------------------------------------------------------------
+    def start_section(self, title: str, caption: str, name: str | None = None) -> None:
+        """Close the open section (if any) and open a new one here.
+
+        Parameters
+        ----------
+        title
+            Shown in chapter lists, e.g. ``t = 3``.
+        caption
+            Plain-language description of the section (also written as a subtitle).
+        name
+            Manim section name; defaults to a slug of ``title``, made unique.
+        """
+        self.close_section()
+        base = name or slugify(title)
+        unique, n = base, 2
+        while unique in self._section_names:
+            unique, n = f"{base}_{n}", n + 1
+        self._section_names.add(unique)
+        self.next_section(unique)
+        self._open = (unique, title, float(self.renderer.time), caption)
+
+    def close_section(self) -> None:
+        """Close the open section at the current time (idempotent)."""
+        if self._open is None:
+            return
+        name, title, start, caption = self._open
+        self._open = None
+        record = SectionRecord(name=name, title=title, start=start, end=float(self.renderer.time), caption=caption)
+        self.timeline.append(record)
+        if self.write_subcaptions and record.duration > 0:
+            self.add_subcaption(caption, duration=record.duration, offset=-record.duration)
+        for listener in self.section_listeners:
+            listener(self, record)
+
+
+def _style(config: Any, field: str, default: Any) -> Any:
+    style = getattr(config, "style", None)
+    value = getattr(style, field, None) if style is not None else None
+    return default if value is None else value

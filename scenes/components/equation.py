@@ -1,0 +1,224 @@
+"""The update rule with the step's numbers substituted, and its spoken caption.
+
+Scalar runs (``H = D = 1``) get two lines::
+
+    z_3 = 0.50 · 2.00 + 0.80 · 0.46 + 0.10 = 1.47
+    h_3 = tanh(1.47) = 0.90
+
+Vector runs switch to the compact matrix form (the weight matrices stay symbols;
+they are constant and shown on the title card)::
+
+    z_3 = W_x x_3 + W_h (h_2 as a column) + (b as a column) = (z_3 as a column)
+    h_3 = tanh(z_3) = (h_3 as a column)
+
+Colours follow the concepts: input terms ``theme.input``, memory ``theme.memory``,
+bias ``theme.bias``, pre-activation and ``f`` ``theme.activation``. Every number
+comes from the trajectory and is written with ``format_number`` (scientific
+numbers as ``1.34 × 10^154``); the returned mobjects carry ``shown_numbers``.
+
+API::
+
+    eq = EquationLine(trajectory, theme, precision, cache)
+    eq.symbolic()          # the general rule, coloured (built once)
+    eq.for_step(t)         # VGroup(z_line, h_line) for 0-based step t, centred at the origin
+    step_caption(trajectory, t, precision)   # "Step 3: 0.5 times 2 plus ... squashes it to 0.90"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, VGroup
+
+from rnn_engine.activations import get_activation
+from rnn_engine.formatting import format_number, parse_number
+from scenes.components.text import SIZE_FORMULA, FormulaCache, fit_width, typst_colour
+from scenes.theme import Theme
+
+__all__ = ["EquationLine", "activation_typst", "spoken_number", "step_caption", "typst_value"]
+
+_NONFINITE = ("overflow", "-overflow", "NaN")
+
+
+def typst_value(value: float, precision: int, *, parens_if_negative: bool = False) -> str:
+    """A number as Typst math: ``0.46``, ``(-0.46)``, ``1.34 times 10^(154)``, ``"overflow"``."""
+    text = format_number(value, precision)
+    if text in _NONFINITE:
+        body = f'"{text}"'
+    elif "e" in text:
+        mantissa, exponent = text.split("e")
+        body = f"{mantissa} times 10^({exponent})"
+    else:
+        body = text
+    if parens_if_negative and text.startswith("-"):
+        body = f"({body})"
+    return body
+
+
+def _coloured(body: str, colour: str) -> str:
+    # The trailing space ends the embedded call, so a following "(" is not taken as its arguments.
+    return f"#text(fill: {typst_colour(colour)})[${body}$] "
+
+
+def activation_typst(name: str) -> str:
+    """The activation's name in Typst math (``tanh``, ``"ReLU"``, ``sigma``)."""
+    return {"tanh": "tanh", "relu": 'op("ReLU")', "sigmoid": "sigma"}[name]
+
+
+def _vec(values: Sequence[float], precision: int) -> str:
+    return "vec(" + ", ".join(typst_value(v, precision) for v in values) + ")"
+
+
+def spoken_number(value: float, precision: int) -> str:
+    """Caption wording of a number: exact values lose trailing zeros (``2``, ``0.5``), others keep them."""
+    text = format_number(value, precision)
+    if text in _NONFINITE or "e" in text or "." not in text:
+        return text
+    short = text.rstrip("0").rstrip(".")
+    return short if parse_number(short) == float(value) else text
+
+
+def step_caption(trajectory: Any, t: int, precision: int) -> str:
+    """One plain sentence describing step ``t`` (0-based) with its numbers."""
+    p = trajectory.params
+    act = get_activation(trajectory.activation)
+    step = t + 1
+    z, h = trajectory.z[t], trajectory.h[t]
+    if trajectory.is_scalar:
+        s = lambda v: spoken_number(v, precision)
+        terms = (
+            f"{s(p.w_x[0, 0])} times {s(trajectory.x[t, 0])} "
+            f"plus {s(p.w_h[0, 0])} times {s(trajectory.h_prev(t)[0])}"
+        )
+        z_text = format_number(z[0], precision)
+        h_text = format_number(h[0], precision)
+        head = f"Step {step}: {terms} plus {s(p.b[0])} gives {z_text}"
+        if z_text in _NONFINITE:
+            return f"{head}; the numbers have grown too large to represent"
+        if act.name == "relu":
+            verb = f"ReLU passes it through as {h_text}" if z[0] > 0 else f"ReLU clips it to {h_text}"
+        else:
+            verb = f"{act.display} squashes it to {h_text}"
+        return f"{head}; {verb}"
+    zs = ", ".join(format_number(v, precision) for v in z)
+    hs = ", ".join(format_number(v, precision) for v in h)
+    units = trajectory.hidden_size
+    verb = "passes the positive parts through" if act.name == "relu" else "squashes them"
+    return f"Step {step}: the {units} hidden units get z = ({zs}); {act.display} {verb}: h = ({hs})"
+
+
+class EquationLine:
+    """Builds the per-step equation lines of one trajectory.
+
+    Parameters
+    ----------
+    trajectory
+        The engine run.
+    theme, precision
+        Look and decimals.
+    cache
+        Shared Typst cache (the symbolic rule is built once).
+    size
+        Typst font size.
+    max_width
+        Lines are shrunk (never below 80 %) to fit this width.
+    """
+
+    def __init__(
+        self,
+        trajectory: Any,
+        theme: Theme,
+        precision: int,
+        cache: FormulaCache,
+        *,
+        size: float = SIZE_FORMULA,
+        max_width: float = 12.4,
+    ) -> None:
+        self.trajectory = trajectory
+        self.theme = theme
+        self.precision = precision
+        self.cache = cache
+        self.size = size
+        self.max_width = max_width
+        self.vector = not trajectory.is_scalar
+        self.f = activation_typst(trajectory.activation)
+
+    # -- sources --------------------------------------------------------------
+    def symbolic_source(self) -> str:
+        th = self.theme
+        return (
+            f"{_coloured('z_t', th.activation)} = {_coloured('W_x x_t', th.input)} + "
+            f"{_coloured('W_h h_(t-1)', th.memory)} + {_coloured('b', th.bias)}"
+            f"#h(2em) h_t = {_coloured(self.f, th.activation)}({_coloured('z_t', th.activation)})"
+        )
+
+    def symbolic(self) -> Any:
+        """The general rule ``z_t = W_x x_t + W_h h_(t-1) + b``, ``h_t = f(z_t)``, coloured."""
+        return self.cache.get(self.symbolic_source(), size=self.size, shown_text="z_t = W_x x_t + W_h h_(t-1) + b")
+
+    def sources(self, t: int) -> tuple[str, list[tuple[tuple[Any, ...], str]], str, list[tuple[tuple[Any, ...], str]]]:
+        """Typst sources of the two lines of step ``t`` and the numbers each shows."""
+        th, pr, traj = self.theme, self.precision, self.trajectory
+        p = traj.params
+        k = t + 1
+        H, D = traj.hidden_size, traj.input_size
+        fmt = lambda v: format_number(v, pr)
+        x, hp, z, h = traj.x[t], traj.h_prev(t), traj.z[t], traj.h[t]
+        prev_key = ("h", t - 1) if t > 0 else ("h0",)
+        z_nums: list[tuple[tuple[Any, ...], str]] = []
+        if not self.vector:
+            wx, wh, b = p.w_x[0, 0], p.w_h[0, 0], p.b[0]
+            tv = lambda v, par=True: typst_value(v, pr, parens_if_negative=par)
+            z_src = (
+                f"{_coloured(f'z_({k})', th.activation)} = "
+                f"{_coloured(f'{tv(wx, False)} dot {tv(x[0])}', th.input)} + "
+                f"{_coloured(f'{tv(wh)} dot {tv(hp[0])}', th.memory)} + "
+                f"{_coloured(tv(b), th.bias)} = {_coloured(tv(z[0], False), th.activation)}"
+            )
+            z_nums = [
+                (("w_x", 0, 0), fmt(wx)), (("x", t, 0), fmt(x[0])), (("w_h", 0, 0), fmt(wh)),
+                ((*prev_key, 0), fmt(hp[0])), (("b", 0), fmt(b)), (("z", t, 0), fmt(z[0])),
+            ]
+            h_src = (
+                f"{_coloured(f'h_({k})', th.memory)} = {_coloured(self.f, th.activation)}"
+                f"({_coloured(tv(z[0], False), th.activation)}) = {_coloured(tv(h[0], False), th.memory)}"
+            )
+            h_nums = [(("z", t, 0), fmt(z[0])), (("h", t, 0), fmt(h[0]))]
+            return z_src, z_nums, h_src, h_nums
+        x_part = _vec(x, pr) if D > 1 else "dot " + typst_value(x[0], pr, parens_if_negative=True)
+        z_src = (
+            f"{_coloured(f'z_({k})', th.activation)} = "
+            f"{_coloured(f'W_x {x_part}', th.input)} + "
+            f"{_coloured(f'W_h {_vec(hp, pr)}', th.memory)} + "
+            f"{_coloured(_vec(p.b, pr), th.bias)} = {_coloured(_vec(z, pr), th.activation)}"
+        )
+        z_nums = [(("x", t, d), fmt(x[d])) for d in range(D)]
+        z_nums += [((*prev_key, i), fmt(hp[i])) for i in range(H)]
+        z_nums += [(("b", i), fmt(p.b[i])) for i in range(H)]
+        z_nums += [(("z", t, i), fmt(z[i])) for i in range(H)]
+        h_src = (
+            f"{_coloured(f'h_({k})', th.memory)} = {_coloured(self.f, th.activation)}"
+            f"({_coloured(f'z_({k})', th.activation)}) = {_coloured(_vec(h, pr), th.memory)}"
+        )
+        h_nums = [(("h", t, i), fmt(h[i])) for i in range(H)]
+        return z_src, z_nums, h_src, h_nums
+
+    # -- mobjects -------------------------------------------------------------
+    def for_step(self, t: int) -> VGroup:
+        """``VGroup(z_line, h_line)`` for step ``t``, centred at the origin.
+
+        Scalar lines are stacked; vector lines sit side by side when they fit.
+        """
+        z_src, z_nums, h_src, h_nums = self.sources(t)
+        z_line = self.cache.get(z_src, size=self.size, numbers=z_nums, shown_text=f"z_{t + 1} = ...")
+        h_line = self.cache.get(h_src, size=self.size, numbers=h_nums, shown_text=f"h_{t + 1} = ...")
+        group = VGroup(z_line, h_line)
+        if self.vector and z_line.width + h_line.width + 0.8 <= self.max_width:
+            group.arrange(RIGHT, buff=0.8)
+        else:
+            group.arrange(DOWN, aligned_edge=LEFT, buff=0.28)
+        group.move_to(np.zeros(3))
+        fit_width(group, self.max_width)
+        return group

@@ -1,0 +1,300 @@
+"""``scene: unrolled`` -- the main explainer: an RNN stepping through a sequence.
+
+Storyboard (one section each; every number comes from the run's trajectory):
+
+1. ``title``: the config's title, ``h_t = f(W_x x_t + W_h h_(t-1) + b)`` with its
+   parts named, the chosen weights and activation.
+2. ``inputs``: the input values in a row, with the sequence named.
+3. ``network``: one cell per timestep, arrows for input, memory and output; a
+   flash runs along the memory arrows; the activation inset and state chart appear.
+4. ``step_01`` ... ``step_T`` (titled ``t = k``): the arrows into cell k light up,
+   the equation line shows the numbers, h_k lands in the cell, the inset's point
+   moves to (z_k, h_k) and the chart grows by one point. Steps after
+   ``style.fast_after`` play in ``style.fast_step_seconds``.
+5. ``summary``: the whole trajectory and one or two observations.
+
+Screen layout (scene units, frame 14.2 x 8): header row at the top, the chain
+below it (a sliding window of at most 9 columns), the equation band under the
+chain, and a bottom band with the activation inset (left) and the chart (right).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    FadeIn,
+    FadeOut,
+    FadeTransform,
+    LaggedStart,
+    VGroup,
+)
+from manim.animation.animation import Animation
+
+from scenes.base import ExplainerScene
+from scenes.components.activation_inset import ActivationInset
+from scenes.components.chain import UnrolledChain
+from scenes.components.equation import EquationLine, step_caption
+from scenes.components.state_chart import StateChart
+from scenes.components.text import SIZE_BODY, SIZE_HEADING, SIZE_SMALL, FormulaCache, make_text
+from scenes.components.title_card import TitleCard
+
+__all__ = ["MAX_HIDDEN", "MAX_INPUT", "UnrolledScene", "check_sizes"]
+
+MAX_HIDDEN = 4
+MAX_INPUT = 4
+FRAME_TOP = 4.0
+FRAME_BOTTOM = -4.0
+MARGIN_X = 0.5
+HEADER_Y = 3.58
+CHAIN_TOP = 3.2
+BAND_GAP = 0.22
+BOTTOM_Y = -3.82
+
+
+def check_sizes(trajectory: Any) -> None:
+    """Refuse runs the scene cannot draw legibly (the CLI prints the message as one line)."""
+    H, D = trajectory.hidden_size, trajectory.input_size
+    if H > MAX_HIDDEN:
+        raise ValueError(
+            f"the unrolled scene shows at most {MAX_HIDDEN} hidden units, but w_h is {H} x {H}; "
+            f"use a smaller w_h or the 'compare' scene"
+        )
+    if D > MAX_INPUT:
+        raise ValueError(
+            f"the unrolled scene shows at most {MAX_INPUT} input dimensions, but the inputs have {D}; "
+            f"use fewer values per step"
+        )
+
+
+def _observations(trajectory: Any) -> list[Any]:
+    """Observations from ``rnn_engine.insights`` (empty if that module is not available)."""
+    try:
+        from rnn_engine.insights import observations
+    except ImportError:
+        return []
+    return list(observations(trajectory))
+
+
+class UnrolledScene(ExplainerScene):
+    """The unrolled RNN, one section per timestep (see the module docstring)."""
+
+    def __init__(self, config: Any, runs: Any, **kwargs: Any) -> None:
+        super().__init__(config, runs, **kwargs)
+        if not self.runs:
+            raise ValueError("the unrolled scene needs one run")
+        self.run = self.runs[0]
+        self.trajectory = self.run.trajectory
+        check_sizes(self.trajectory)
+
+    # -- layout ---------------------------------------------------------------
+    def _build_layout(self) -> None:
+        th, traj, pr = self.theme, self.trajectory, self.precision
+        self.cache = FormulaCache(th)
+        self.chain = UnrolledChain(traj, th, pr, top=CHAIN_TOP, width=14.2 - 2 * MARGIN_X - 0.3)
+        self.equation = EquationLine(traj, th, pr, self.cache, max_width=14.2 - 2 * MARGIN_X,
+                                     size=30 if traj.is_scalar else 26)
+        # The band is as tall as the tallest step equation (vector lines are taller).
+        probe = self.equation.for_step(0)
+        self.eq_height = probe.height
+        self.eq_y = self.chain.bottom - BAND_GAP - self.eq_height / 2
+        band_top = self.eq_y - self.eq_height / 2 - BAND_GAP
+        band_h = band_top - BOTTOM_Y
+        band_y = (band_top + BOTTOM_Y) / 2
+        left = -7.11 + MARGIN_X
+        right = 7.11 - MARGIN_X
+        inset_w = 4.3
+        self.inset = ActivationInset(traj, th, pr, self.cache, width=inset_w, height=band_h)
+        self.inset.move_to((left + inset_w / 2, band_y, 0))
+        chart_left = left + inset_w + 0.25
+        self.chart = StateChart(traj, th, pr, width=right - chart_left, height=band_h)
+        self.chart.move_to(((chart_left + right) / 2, band_y, 0))
+        self.sequence_label = make_text(
+            f"{self.run.sequence_label}  ·  {traj.steps} steps", th, size=SIZE_BODY, colour=th.muted, max_width=8.0,
+        )
+        self.sequence_label.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=MARGIN_X)
+
+    def _header(self, text: str) -> Any:
+        mob = make_text(text, self.theme, size=SIZE_HEADING, max_width=5.0)
+        mob.move_to((0, HEADER_Y, 0)).to_edge(LEFT, buff=MARGIN_X)
+        return mob
+
+    def _swap_header(self, text: str) -> Animation:
+        new = self._header(text)
+        old = self.header
+        self.header = new
+        return FadeTransform(old, new)
+
+    # -- storyboard -------------------------------------------------------------
+    def construct(self) -> None:
+        self._build_layout()
+        self._title()
+        self._inputs()
+        self._network()
+        for t in range(self.trajectory.steps):
+            self._step(t)
+        self._summary()
+
+    def _title(self) -> None:
+        traj = self.trajectory
+        self.start_section(
+            "Title",
+            f"{self.config.title}. A recurrent network updates its hidden state h_t from the input x_t "
+            f"and its previous state: h_t = f(W_x x_t + W_h h_(t-1) + b), here with "
+            f"{traj.activation} as f.",
+            name="title",
+        )
+        card = TitleCard(self.config.title, traj, self.theme, self.precision, self.cache)
+        self.play(card.make_title_animation())
+        self.play(card.make_formula_animation())
+        self.play(card.make_labels_animation())
+        self.play(card.make_parameters_animation())
+        self.wait(1.5)
+        self.title_card = card
+
+    def _inputs(self) -> None:
+        traj = self.trajectory
+        shown = min(traj.steps, len(self.chain.visible_range()) - 1)
+        values = ", ".join(
+            _spoken_vector(traj.x[t], self.precision) for t in range(min(shown, 6))
+        )
+        more = " and so on" if traj.steps > min(shown, 6) else ""
+        self.start_section(
+            "The input sequence",
+            f"The input is a {self.run.sequence_label} sequence of {traj.steps} steps: {values}{more}.",
+            name="inputs",
+        )
+        self.play(*(FadeOut(p) for p in self.title_card.parts()), run_time=0.8)
+        self.header = self._header("the input sequence")
+        self.add(self.chain)
+        self.play(FadeIn(self.header), FadeIn(self.sequence_label), run_time=0.6)
+        self.play(self.chain.make_inputs_animation())
+        self.wait(1.0)
+
+    def _network(self) -> None:
+        self.start_section(
+            "The unrolled network",
+            "Unrolled in time, the network is one cell per step: each cell takes the input x_t "
+            "and the previous hidden state, and passes its new state to the next cell.",
+            name="network",
+        )
+        self.play(self._swap_header("the unrolled network"), self.chain.make_build_animation())
+        self.symbolic = self.equation.symbolic().move_to((0, self.eq_y, 0))
+        self.play(FadeIn(self.symbolic, shift=0.1 * UP), FadeIn(self.inset), FadeIn(self.chart), run_time=1.0)
+        self.play(self.chain.make_wave_animation())
+        self.wait(0.5)
+        self.current_eq: VGroup | None = None
+
+    def _step(self, t: int) -> None:
+        traj = self.trajectory
+        step = t + 1
+        budget = self.seconds_for_step(step)
+        self.start_section(f"t = {step}", step_caption(traj, t, self.precision), name=f"step_{step:02d}")
+        first = self.chain.window_start_for(t)
+        scroll = first != self.chain.first
+        scroll_time = min(0.5, 0.25 * budget) if scroll else 0.0
+        rest = budget - scroll_time
+
+        eq = self.equation.for_step(t).move_to((0, self.eq_y, 0))
+        old_eq: Any = self.symbolic if self.current_eq is None else self.current_eq
+        self.current_eq = eq
+        z_line, h_line = eq.submobjects
+
+        if scroll:
+            self.play(self.chain.make_scroll_animation(first, run_time=scroll_time), run_time=scroll_time)
+            self.chain.finish_scroll()
+
+        header = self._swap_header(f"t = {step}")
+        if rest >= 1.2:
+            self.play(
+                header,
+                self.chain.make_focus_animation(t),
+                self.chain.make_flow_animation(t),
+                FadeOut(old_eq, shift=0.1 * UP),
+                run_time=0.25 * rest,
+            )
+            self.play(FadeIn(z_line, shift=0.1 * UP), run_time=0.2 * rest)
+            self.play(FadeIn(h_line, shift=0.1 * UP), run_time=0.15 * rest)
+            self.play(
+                self.chain.make_fill_animation(t),
+                self.inset.make_point_animation(t),
+                self.chart.make_grow_animation(t),
+                run_time=0.25 * rest,
+            )
+            self._mark_thumbnail(t)
+            self.wait(0.15 * rest)
+        else:
+            self.play(
+                header,
+                self.chain.make_focus_animation(t),
+                self.chain.make_flow_animation(t),
+                FadeOut(old_eq, shift=0.1 * UP),
+                FadeIn(eq, shift=0.1 * UP),
+                run_time=0.4 * rest,
+            )
+            self.play(
+                self.chain.make_fill_animation(t),
+                self.inset.make_point_animation(t),
+                self.chart.make_grow_animation(t),
+                run_time=0.4 * rest,
+            )
+            self._mark_thumbnail(t)
+            self.wait(0.2 * rest)
+
+    def _mark_thumbnail(self, t: int) -> None:
+        # The last step with everything drawn is the most representative frame.
+        if t == self.trajectory.steps - 1:
+            self.thumbnail_time = float(self.renderer.time) + 0.05
+
+    def _summary(self) -> None:
+        traj = self.trajectory
+        notes = _observations(traj)[:2]
+        texts = [_sentence(getattr(n, "text", str(n))) for n in notes]
+        caption = " ".join(texts) if texts else (
+            f"After {traj.steps} steps the hidden state has carried information from every input along the chain."
+        )
+        self.start_section("Summary", caption, name="summary")
+        anims: list[Animation] = [self.chain.make_focus_animation(None), self._swap_header("summary")]
+        if self.current_eq is not None:
+            anims.append(FadeOut(self.current_eq))
+        anims.append(self.chart.make_reveal_animation(run_time=1.0))
+        self.play(*anims, run_time=1.0)
+        if texts:
+            lines = VGroup(*(
+                make_text(textwrap.fill(s, 86), self.theme, size=SIZE_SMALL + 2, max_width=13.0) for s in texts
+            )).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+            max_h = self.eq_height + 2 * BAND_GAP - 0.1
+            if lines.height > max_h:
+                lines.scale(max(max_h / lines.height, 0.8))
+            lines.move_to((0, self.eq_y, 0))
+            fades = (FadeIn(m, shift=0.1 * UP) for m in lines)
+            self.play(LaggedStart(*fades, lag_ratio=0.4, group=lines), run_time=1.2)
+            self.wait(3.0)
+        else:
+            self.wait(2.0)
+
+
+def _sentence(text: str) -> str:
+    """Observation text as a sentence: capital first letter, closing full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    first = text.split(" ", 1)[0]
+    # "the gradient ..." -> "The gradient ..."; symbols such as "h" or "h_4" keep their case.
+    if len(first) > 1 and first.isalpha() and first.islower():
+        text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def _spoken_vector(v: np.ndarray, precision: int) -> str:
+    from scenes.components.equation import spoken_number
+
+    if v.size == 1:
+        return spoken_number(float(v[0]), precision)
+    return "(" + ", ".join(spoken_number(float(a), precision) for a in v) + ")"

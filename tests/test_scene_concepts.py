@@ -1,0 +1,341 @@
+"""The concept scenes (compare, weights, memory, gradients) built without drawing.
+
+Every case plays the whole scene with :func:`scenes.testing.dry_run_scene` and, at
+the end of every section, checks that
+
+- the layout is clean (:func:`scenes.testing.check_layout` finds nothing), and
+- every number on screen is the engine's value at the displayed precision
+  (keys resolved against the run the number belongs to).
+
+Inputs are built from the engine with ``SimpleNamespace`` (no config loader), so
+these tests only depend on ``rnn_engine`` and ``scenes``.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+import rnn_engine
+from rnn_engine.formatting import format_number
+from scenes.testing import check_layout, collect_numbers, dry_run_scene, make_test_inputs
+
+pytest.importorskip("manim")
+
+from scenes.compare import CompareScene  # noqa: E402
+from scenes.components.limits import MAX_CONCEPT_STEPS  # noqa: E402
+from scenes.gradients import GradientsScene  # noqa: E402
+from scenes.memory import MemoryScene  # noqa: E402
+from scenes.weights import WeightsScene  # noqa: E402
+
+_WEIGHT_NAMES = {"rnn.w_x": ("W_x", "w_x"), "rnn.w_h": ("W_h", "w_h"), "rnn.b": ("b", "b"), "rnn.h0": ("h_0", "h0")}
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def concept_inputs(
+    scene: str,
+    *,
+    field: str = "rnn.activation",
+    values: tuple[Any, ...] = ("tanh", "relu", "sigmoid"),
+    theme: str = "dark",
+    length: int = 5,
+    perturb_step: int = 2,
+    delta: float = 1.0,
+    drop: bool = False,
+    sequence_values: list[float] | None = None,
+    **base: Any,
+) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
+    """``(config, runs)`` shaped like the loader's, for any of the four concept scenes."""
+    common = {"kind": "sine", "w_x": 1.0, "w_h": 0.8, "b": 0.1, "activation": "tanh", **base}
+    if sequence_values is not None:
+        common["kind"], common["values"] = "custom", sequence_values
+        length = len(sequence_values)
+    if scene in ("compare", "weights"):
+        runs = []
+        for v in values:
+            kw = dict(common)
+            if field == "rnn.activation":
+                kw["activation"] = v
+                label = rnn_engine.get_activation(v).display
+            elif field in _WEIGHT_NAMES:
+                kw[_WEIGHT_NAMES[field][1]] = v
+                label = f"{_WEIGHT_NAMES[field][0]} = {v:g}" if isinstance(v, float) else f"{field} = {v}"
+            else:  # sequence.kind
+                kw["kind"] = v
+                kw["normalize"] = "maxabs"
+                label = rnn_engine.describe_sequence(v)
+            config, (run,) = make_test_inputs(length=length, theme=theme, scene=scene, **kw)
+            run.label = label
+            runs.append(run)
+        config.compare = SimpleNamespace(field=field, values=tuple(values))
+        config.title = f"{scene} test"
+        return config, runs
+    config, (run,) = make_test_inputs(length=length, theme=theme, scene=scene, **common)
+    config.title = f"{scene} test"
+    if scene == "gradients":
+        return config, [run]
+    config.memory = SimpleNamespace(perturb_step=perturb_step, delta=delta, drop=drop)
+    x = np.array(run.trajectory.x[:, 0])
+    k = perturb_step - 1
+    x[k] = 0.0 if drop else x[k] + delta
+    p = run.trajectory.params
+    other = SimpleNamespace(**vars(run))
+    other.trajectory = rnn_engine.run(x, p)
+    other.label = f"x_{perturb_step} = 0" if drop else f"x_{perturb_step} + {delta:g}"
+    run.label = "original"
+    return config, [run, other]
+
+
+# ----------------------------------------------------------------------------- number keys
+
+
+def engine_value(key: tuple[Any, ...], traj: Any, runs: list[Any]) -> float:
+    """The engine number a key names (see scenes.components.text and the scene docstrings)."""
+    if key[0] == "run":
+        return engine_value(tuple(key[2:]), runs[key[1]].trajectory, runs)
+    name, idx = key[0], tuple(key[1:])
+    p = traj.params
+    if name == "gap":
+        # Independent of the scene: the two runs' states, subtracted here.
+        a, b = runs[0].trajectory.h, runs[1].trajectory.h
+        return abs(float(a[idx]) - float(b[idx]))
+    table = {
+        "x": traj.x, "h": traj.h, "z": traj.z, "dh": traj.dh, "h0": p.h0, "w_x": p.w_x, "w_h": p.w_h, "b": p.b,
+        "sensitivity": traj.sensitivity, "grad_to_last": traj.grad_to_last, "backward_factor": traj.backward_factors,
+    }
+    return float(table[name][idx])
+
+
+def check_numbers(scene: Any, runs: list[Any], precision: int) -> list[str]:
+    """Mismatches between shown numbers and engine values; numbers inside panel ``i`` belong to run ``i``."""
+    owner: dict[int, int] = {}
+    for i, panel in enumerate(getattr(scene, "panels", [])):
+        for m in panel.get_family():
+            owner[id(m)] = i
+    problems = []
+    for shown in collect_numbers(scene):
+        if shown.key is None or shown.key == (None,):
+            continue
+        i = owner.get(id(shown.mobject), 0)
+        want = format_number(engine_value(shown.key, runs[i].trajectory, runs), precision)
+        if shown.text != want:
+            problems.append(f"{shown.key} shows {shown.text!r}, engine says {want!r}")
+    return problems
+
+
+def play(scene_cls: type, config: Any, runs: list[Any], tmp_path: Any) -> tuple[Any, list[str], int]:
+    """Dry-run the scene; return it, every problem found at section ends, and how many numbers were checked."""
+    problems: list[str] = []
+    checked = [0]
+
+    def on_section(scene: Any, record: Any) -> None:
+        problems.extend(f"[{record.name}] {p}" for p in check_layout(scene))
+        problems.extend(f"[{record.name}] {p}" for p in check_numbers(scene, runs, scene.precision))
+        checked[0] += sum(1 for s in collect_numbers(scene) if s.key is not None)
+
+    scene = dry_run_scene(scene_cls, config, runs, on_section=on_section, media_dir=tmp_path)
+    return scene, problems, checked[0]
+
+
+# ----------------------------------------------------------------------------- layout and numbers
+
+CASES = {
+    "compare-2-dark": (CompareScene, "compare", {"values": ("tanh", "relu")}),
+    "compare-3-light": (CompareScene, "compare", {"theme": "light"}),
+    "compare-4-dark": (CompareScene, "compare", {"field": "sequence.kind",
+                                                 "values": ("sine", "alternating", "fibonacci", "linear")}),
+    "compare-4-light": (CompareScene, "compare", {"field": "rnn.w_h", "values": (0.5, 1.0, 1.5, 2.0),
+                                                  "theme": "light", "activation": "relu"}),
+    "compare-2-light": (CompareScene, "compare", {"values": ("sigmoid", "relu"), "theme": "light"}),
+    "compare-3-dark-b": (CompareScene, "compare", {"field": "rnn.b", "values": (-1.0, 0.0, 1.0)}),
+    "weights-3-dark": (WeightsScene, "weights", {"field": "rnn.w_h", "values": (0.5, 1.0, 1.5), "kind": "custom",
+                                                 "sequence_values": [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]}),
+    "weights-4-light": (WeightsScene, "weights", {"field": "rnn.w_h", "values": (0.5, 1.0, 1.5, 3.0),
+                                                  "activation": "relu", "theme": "light", "length": 8}),
+    "weights-2-dark-h0": (WeightsScene, "weights", {"field": "rnn.h0", "values": (-1.0, 1.0), "activation": "sigmoid"}),
+    "memory-dark": (MemoryScene, "memory", {"length": 8, "perturb_step": 2}),
+    "memory-light-drop": (MemoryScene, "memory", {"theme": "light", "length": 6, "perturb_step": 3, "drop": True,
+                                                  "kind": "linear", "normalize": "maxabs"}),
+    "gradients-dark-sigmoid": (GradientsScene, "gradients", {"activation": "sigmoid", "w_h": 1.0, "length": 8}),
+    "gradients-light-relu": (GradientsScene, "gradients", {"activation": "relu", "w_h": 1.5, "theme": "light",
+                                                           "kind": "linear", "normalize": "maxabs", "length": 10}),
+}
+
+
+def _inputs(scene: str, opts: dict[str, Any]) -> tuple[Any, list[Any]]:
+    return concept_inputs(scene, **opts)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_section_is_clean_and_shows_engine_numbers(case: str, tmp_path: Any) -> None:
+    scene_cls, kind, opts = CASES[case]
+    config, runs = _inputs(kind, opts)
+    scene, problems, checked = play(scene_cls, config, runs, tmp_path)
+    assert problems == []
+    assert checked > 10 * len(runs), "too few numbers on screen to check"
+    names = [r.name for r in scene.timeline]
+    T = runs[0].trajectory.steps
+    assert names[0] == "intro"
+    assert names[-1] == "closing"
+    assert all(r.caption.strip() for r in scene.timeline)
+    assert 0 < scene.thumbnail_time <= scene.timeline[-1].end
+    if kind == "gradients":
+        assert [n for n in names if n.startswith("back_")] == [f"back_{k:02d}" for k in range(T - 1, 0, -1)]
+    else:
+        assert [n for n in names if n.startswith("step_")] == [f"step_{k:02d}" for k in range(1, T + 1)]
+
+
+# ----------------------------------------------------------------------------- what the sections show
+
+
+@pytest.fixture(scope="module")
+def compare_run(tmp_path_factory: Any) -> tuple[Any, list[Any], dict[str, Any]]:
+    config, runs = concept_inputs("compare", length=4)
+    snapshots: dict[str, Any] = {}
+
+    def grab(scene: Any, record: Any) -> None:
+        snapshots[record.name] = {
+            "numbers": [(s.key, s.text, id(s.mobject)) for s in collect_numbers(scene)],
+            "owner": {id(m): i for i, p in enumerate(scene.panels) for m in p.get_family()},
+        }
+
+    scene = dry_run_scene(CompareScene, config, runs, on_section=grab, media_dir=tmp_path_factory.mktemp("media"))
+    return scene, runs, snapshots
+
+
+def _tanh_rnn(x: list[float], w_x: float, w_h: float, b: float, h0: float = 0.0) -> list[float]:
+    """A scalar tanh RNN written out by hand (independent of the engine)."""
+    h, out = h0, []
+    for v in x:
+        h = math.tanh(w_x * v + w_h * h + b)
+        out.append(h)
+    return out
+
+
+def test_compare_steps_show_each_panels_state_in_lock_step(compare_run: Any) -> None:
+    scene, runs, snaps = compare_run
+    x = [float(v) for v in runs[0].trajectory.x[:, 0]]
+    by_hand = _tanh_rnn(x, 1.0, 0.8, 0.1)
+    for k in range(1, 5):
+        snap = snaps[f"step_{k:02d}"]
+        def shown(i: int, key: tuple[Any, ...], snap: dict[str, Any] = snap) -> set[str]:
+            return {text for kk, text, mid in snap["numbers"] if snap["owner"].get(mid) == i and kk == key}
+
+        for i in range(len(runs)):
+            assert shown(i, ("h", k - 1, 0)), f"panel {i} does not show h_{k} at step {k}"
+        assert shown(0, ("h", k - 1, 0)) == {format_number(by_hand[k - 1], 2)}
+        # A later state is never shown early.
+        assert not any(key == ("h", k, 0) for key, _, _ in snap["numbers"])
+
+
+def test_compare_captions_carry_every_runs_number(compare_run: Any) -> None:
+    scene, runs, _ = compare_run
+    for record in scene.timeline:
+        if record.name.startswith("step_"):
+            t = int(record.name[5:]) - 1
+            for run in runs:
+                assert format_number(run.trajectory.h[t, 0], 2) in record.caption
+            assert format_number(runs[0].trajectory.x[t, 0], 2) in record.caption
+
+
+def test_compare_callouts_come_from_the_engine(compare_run: Any) -> None:
+    scene, runs, _ = compare_run
+    from rnn_engine.insights import compare_insights, observations
+
+    labels = [r.label for r in runs]
+    insight_texts = {o.text for o in compare_insights(dict(zip(labels, [r.trajectory for r in runs], strict=True)))}
+    insight_texts |= {o.text for r in runs for o in observations(r.trajectory)}
+    callouts = scene.callouts()
+    assert callouts, "tanh, ReLU and sigmoid on a sine always differ in sign"
+    for c in callouts:
+        assert c.text in insight_texts or any(c.text.endswith(t) for t in insight_texts)
+        for i, t in c.anchors:
+            assert 0 <= i < len(runs) and 0 <= t < runs[i].trajectory.steps
+    closing = [r for r in scene.timeline if r.name == "closing"][0]
+    assert closing.caption.endswith(next(o.text for o in compare_insights(
+        dict(zip(labels, [r.trajectory for r in runs], strict=True))) if o.kind == "final"))
+
+
+def test_gradient_bars_are_the_product_of_the_factors(tmp_path: Any) -> None:
+    config, runs = concept_inputs("gradients", activation="sigmoid", w_h=1.0, length=6)
+    seen: dict[tuple[Any, ...], str] = {}
+
+    def grab(scene: Any, record: Any) -> None:
+        for s in collect_numbers(scene):
+            seen[s.key] = s.text
+
+    scene = dry_run_scene(GradientsScene, config, runs, on_section=grab, media_dir=tmp_path)
+    traj = runs[0].trajectory
+    z = traj.z[:, 0]
+    sig = 1 / (1 + np.exp(-z))
+    slope = sig * (1 - sig)  # sigmoid'(z), by hand
+    T = traj.steps
+    for t in range(T - 1):
+        by_hand = float(np.prod(1.0 * slope[t + 1:]))
+        assert seen[("grad_to_last", t, 0, 0)] == format_number(by_hand, 2)
+    for t in range(1, T):
+        assert seen[("backward_factor", t, 0, 0)] == format_number(1.0 * slope[t], 2)
+    # Bars below the line at 1 (sigmoid' <= 1/4): every bar ends lower than the previous one.
+    ends = [scene.bars.bar_end(t) for t in range(T)]
+    assert all(a < b for a, b in zip(ends, ends[1:], strict=False))
+
+
+def test_memory_gap_matches_a_hand_computed_run(tmp_path: Any) -> None:
+    config, runs = concept_inputs("memory", length=6, perturb_step=2, delta=1.0)
+    seen: dict[tuple[Any, ...], str] = {}
+    sections: list[str] = []
+
+    def grab(scene: Any, record: Any) -> None:
+        sections.append(record.name)
+        for s in collect_numbers(scene):
+            seen[s.key] = s.text
+
+    scene = dry_run_scene(MemoryScene, config, runs, on_section=grab, media_dir=tmp_path)
+    x = [float(v) for v in runs[0].trajectory.x[:, 0]]
+    x2 = list(x)
+    x2[1] += 1.0
+    a, b = _tanh_rnn(x, 1.0, 0.8, 0.1), _tanh_rnn(x2, 1.0, 0.8, 0.1)
+    for t in range(6):
+        assert seen[("gap", t, 0)] == format_number(abs(a[t] - b[t]), 2)
+    assert seen[("gap", 0, 0)] == "0.00"  # before the change the runs agree
+    # The heatmap shows every dh_t/dx_k with k <= t, and only those.
+    cells = scene.heatmap.cells
+    assert set(cells) == {(t, k) for t in range(6) for k in range(t + 1)}
+    assert "sensitivity" in sections
+
+
+@pytest.mark.parametrize(
+    ("scene_cls", "kind", "opts", "message"),
+    [
+        (CompareScene, "compare", {"length": MAX_CONCEPT_STEPS + 8},
+         f"scene 'compare' shows at most {MAX_CONCEPT_STEPS} steps; this config has {MAX_CONCEPT_STEPS + 8}"),
+        (GradientsScene, "gradients", {"length": 64}, "scene 'gradients' shows at most 32 steps; this config has 64"),
+        (MemoryScene, "memory", {"w_h": [[0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5]]},
+         "scene 'memory' needs a scalar hidden state (H = 1); this config has H = 3"),
+        (WeightsScene, "weights", {"field": "rnn.w_h", "values": ([[0.5, 0], [0, 0.5]], [[1, 0], [0, 1]])},
+         "scene 'weights' needs a scalar hidden state (H = 1); this config has H = 2"),
+    ],
+)
+def test_unsupported_inputs_are_refused_with_a_clear_message(scene_cls: type, kind: str, opts: dict[str, Any],
+                                                             message: str) -> None:
+    config, runs = concept_inputs(kind, **opts)
+    with pytest.raises(ValueError, match=r"^" + message.replace("(", r"\(").replace(")", r"\)")):
+        scene_cls(config, runs)
+
+
+def test_weights_scene_refuses_a_non_weight_field() -> None:
+    config, runs = concept_inputs("weights", field="rnn.activation", values=("tanh", "relu"))
+    with pytest.raises(ValueError, match="scene 'weights' varies one of"):
+        WeightsScene(config, runs)
+
+
+def test_gradients_needs_two_steps() -> None:
+    config, runs = concept_inputs("gradients", length=1)
+    with pytest.raises(ValueError, match="at least 2 steps"):
+        GradientsScene(config, runs)
