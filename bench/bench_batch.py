@@ -88,16 +88,20 @@ def main() -> int:
             cfg_path.write_text(yaml.safe_dump(job.config.to_dict(), sort_keys=False), encoding="utf-8")
             separate.append(run([*render, "render", str(cfg_path), "-q", "l", "-o", str(work / "out-separate")]))
         total_separate = sum(separate)
-        print(f"separate processes : {total_separate:7.1f} s  ({total_separate / len(separate):.1f} s per clip, "
-              f"min {min(separate):.1f}, max {max(separate):.1f})")
+        print(
+            f"separate processes : {total_separate:7.1f} s  ({total_separate / len(separate):.1f} s per clip, "
+            f"min {min(separate):.1f}, max {max(separate):.1f})"
+        )
 
         # 2.-3. The batch command with one and two workers, each into a fresh folder.
         walls = {}
         for jobs in (1, 2):
             out = work / f"out-j{jobs}"
             walls[jobs] = run([*render, "batch", str(sweep_path), "-q", "l", "-j", str(jobs), "-o", str(out)])
-            print(f"batch -j{jobs}           : {walls[jobs]:7.1f} s  ({walls[jobs] / len(sweep.jobs):.1f} s per clip; "
-                  f"{total_separate / walls[jobs]:.2f}x faster than separate processes)")
+            print(
+                f"batch -j{jobs}           : {walls[jobs]:7.1f} s  ({walls[jobs] / len(sweep.jobs):.1f} s per clip; "
+                f"{total_separate / walls[jobs]:.2f}x faster than separate processes)"
+            )
         saved = (total_separate - walls[1]) / len(sweep.jobs)
         print(f"start-up saved per clip by one long-lived worker: {saved:.2f} s")
 

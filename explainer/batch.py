@@ -159,8 +159,9 @@ def _error_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _local_task(cfg: Any, sweep_dir: str, quality: str | None, fmt: str | None, force: bool,
-                render_fn: RenderFn | None) -> dict[str, Any]:
+def _local_task(
+    cfg: Any, sweep_dir: str, quality: str | None, fmt: str | None, force: bool, render_fn: RenderFn | None
+) -> dict[str, Any]:
     """One job in a local worker: render into the sweep folder, report as a plain dict."""
     render = render_fn or _default_render()
     try:
@@ -178,8 +179,15 @@ def _local_task(cfg: Any, sweep_dir: str, quality: str | None, fmt: str | None, 
         if not isinstance(exc, Exception):
             raise
         return {"ok": False, "error": _error_line(exc), "traceback": traceback.format_exc(), "worker": os.getpid()}
-    return {"ok": True, "status": res.status, "hash": res.hash, "files": dict(res.files),
-            "duration": res.duration, "render_seconds": res.render_seconds, "worker": os.getpid()}
+    return {
+        "ok": True,
+        "status": res.status,
+        "hash": res.hash,
+        "files": dict(res.files),
+        "duration": res.duration,
+        "render_seconds": res.render_seconds,
+        "worker": os.getpid(),
+    }
 
 
 def _dask_task(cfg: Any, quality: str | None, fmt: str | None, render_fn: RenderFn | None) -> dict[str, Any]:
@@ -193,8 +201,15 @@ def _dask_task(cfg: Any, quality: str | None, fmt: str | None, render_fn: Render
     try:
         res = render(cfg, tmp, quality=quality, fmt=fmt, force=True, quiet=True)
         blobs = {role: (Path(p).name, Path(p).read_bytes()) for role, p in res.files.items()}
-        return {"ok": True, "status": "rendered", "hash": res.hash, "blobs": blobs, "duration": res.duration,
-                "render_seconds": res.render_seconds, "worker": where}
+        return {
+            "ok": True,
+            "status": "rendered",
+            "hash": res.hash,
+            "blobs": blobs,
+            "duration": res.duration,
+            "render_seconds": res.render_seconds,
+            "worker": where,
+        }
     except Exception as exc:
         return {"ok": False, "error": _error_line(exc), "traceback": traceback.format_exc(), "worker": where}
     finally:
@@ -258,8 +273,15 @@ class _LocalBackend:
 
     kind = "local"
 
-    def __init__(self, workers: int, sweep_dir: Path, quality: str | None, fmt: str | None, force: bool,
-                 render_fn: RenderFn | None) -> None:
+    def __init__(
+        self,
+        workers: int,
+        sweep_dir: Path,
+        quality: str | None,
+        fmt: str | None,
+        force: bool,
+        render_fn: RenderFn | None,
+    ) -> None:
         self.workers = workers
         self._args = (str(sweep_dir), quality, fmt, force, render_fn)
         self._preload = render_fn is None
@@ -275,8 +297,12 @@ class _LocalBackend:
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         # spawn: a fresh interpreter per worker, never a fork of a parent that may hold
         # threads (rich's refresh thread) or locks.
-        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init, initargs=(self._preload,))
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(self._preload,),
+        )
 
     def submit(self, job: _Job) -> None:
         job.attempts += 1
@@ -309,8 +335,16 @@ class _LocalBackend:
                 self._solo_job = None
                 exc = fut.exception()
                 if isinstance(exc, BrokenProcessPool):
-                    out.append((job, {"ok": False, "error": "worker process died while rendering this clip, "
-                                      "twice (killed, out of memory, or a crash in native code)"}))
+                    out.append(
+                        (
+                            job,
+                            {
+                                "ok": False,
+                                "error": "worker process died while rendering this clip, "
+                                "twice (killed, out of memory, or a crash in native code)",
+                            },
+                        )
+                    )
                     self._close_solo()
                 else:
                     out.append((job, fut.result() if exc is None else {"ok": False, "error": _error_line(exc)}))
@@ -374,8 +408,16 @@ class _DaskBackend:
 
     kind = "dask"
 
-    def __init__(self, scheduler: str | None, workers: int, sweep_dir: Path, quality: str | None,
-                 fmt: str | None, render_fn: RenderFn | None, client: Any = None) -> None:
+    def __init__(
+        self,
+        scheduler: str | None,
+        workers: int,
+        sweep_dir: Path,
+        quality: str | None,
+        fmt: str | None,
+        render_fn: RenderFn | None,
+        client: Any = None,
+    ) -> None:
         import logging
 
         from distributed import Client, LocalCluster
@@ -388,8 +430,13 @@ class _DaskBackend:
             self.client = client
             where = "the given client"
         elif scheduler == "local":
-            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=logging.ERROR)
+            self._cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
             self.client = Client(self._cluster)
             where = f"a LocalCluster of {workers} processes"
         else:
@@ -404,8 +451,9 @@ class _DaskBackend:
             self.client.wait_for_workers(1, timeout=60)
         except Exception:
             self.close(cancel=True)
-            raise BatchError(f"no Dask worker joined {where} within 60 s (start one with `dask worker ADDRESS`)") \
-                from None
+            raise BatchError(
+                f"no Dask worker joined {where} within 60 s (start one with `dask worker ADDRESS`)"
+            ) from None
         self.workers = max(1, sum(self.client.nthreads().values()))
         if render_fn is None:
             self._check_code_version()
@@ -419,13 +467,17 @@ class _DaskBackend:
             theirs = self.client.run(_worker_code_version)
         except Exception as exc:
             self.close(cancel=True)
-            raise BatchError(f"Dask workers at {self.where} cannot import this project "
-                             f"(start `dask worker` with PYTHONPATH set to a checkout): {_error_line(exc)}") from None
+            raise BatchError(
+                f"Dask workers at {self.where} cannot import this project "
+                f"(start `dask worker` with PYTHONPATH set to a checkout): {_error_line(exc)}"
+            ) from None
         wrong = sorted(addr for addr, v in theirs.items() if v != mine)
         if wrong:
             self.close(cancel=True)
-            raise BatchError(f"Dask worker(s) {', '.join(wrong)} run different code (version "
-                             f"{theirs[wrong[0]]}, here {mine}): their clips would never match the cache")
+            raise BatchError(
+                f"Dask worker(s) {', '.join(wrong)} run different code (version "
+                f"{theirs[wrong[0]]}, here {mine}): their clips would never match the cache"
+            )
 
     def submit(self, job: _Job) -> None:
         job.attempts += 1
@@ -505,10 +557,16 @@ class _Reporter:
             )
 
             self._progress = Progress(
-                TextColumn("[bold]rendering"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("running {task.fields[running]}"), TextColumn("[red]failed {task.fields[failed]}"),
-                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                console=console, transient=False,
+                TextColumn("[bold]rendering"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("running {task.fields[running]}"),
+                TextColumn("[red]failed {task.fields[failed]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=console,
+                transient=False,
             )
             self._task = self._progress.add_task("render", total=total, running=0, failed=0)
             self._progress.start()
@@ -554,8 +612,14 @@ def _say(console: Any, text: str) -> None:
 
 
 def _record(job: Any, status: str, **kw: Any) -> ClipRecord:
-    return ClipRecord(name=job.name, params=dict(job.params), status=status,
-                      title=str(getattr(job.config, "title", "") or ""), variant=job.variant, **kw)
+    return ClipRecord(
+        name=job.name,
+        params=dict(job.params),
+        status=status,
+        title=str(getattr(job.config, "title", "") or ""),
+        variant=job.variant,
+        **kw,
+    )
 
 
 def _cached(cfg: Any, sweep_dir: Path, quality: str | None, fmt: str | None) -> Any:
@@ -650,8 +714,9 @@ def run_batch(
     for i, job in enumerate(sweep.jobs):
         hit = None if force else _cached(job.config, sweep_dir, quality, fmt)
         if hit is not None:
-            records[job.name] = _record(job, "cached", hash=hit.hash, duration=hit.duration,
-                                        render_seconds=0.0, files=dict(hit.files))
+            records[job.name] = _record(
+                job, "cached", hash=hit.hash, duration=hit.duration, render_seconds=0.0, files=dict(hit.files)
+            )
         else:
             records[job.name] = _record(job, "not_run")
             todo.append(_Job(i, job.name, job.config))
@@ -673,8 +738,10 @@ def run_batch(
         else:
             backend = _LocalBackend(workers, sweep_dir, quality, fmt, force, render_fn)
             where = f"{workers} local worker process{'es' if workers > 1 else ''}"
-        _say(console, f"batch {sweep.name}: {len(sweep.jobs)} clips, {cached} up to date, "
-                      f"{len(todo)} to render on {where}")
+        _say(
+            console,
+            f"batch {sweep.name}: {len(sweep.jobs)} clips, {cached} up to date, {len(todo)} to render on {where}",
+        )
         reporter = _Reporter(console, len(todo), live=live)
         last_manifest, dirty = time.monotonic(), False
         try:
@@ -685,13 +752,23 @@ def run_batch(
                     for job, res in backend.poll(_POLL_SECONDS):
                         sj = by_name[job.name]
                         if res.get("ok"):
-                            rec = _record(sj, res["status"], hash=res["hash"], duration=res["duration"],
-                                          render_seconds=res["render_seconds"], files=res["files"],
-                                          worker=str(res.get("worker")))
+                            rec = _record(
+                                sj,
+                                res["status"],
+                                hash=res["hash"],
+                                duration=res["duration"],
+                                render_seconds=res["render_seconds"],
+                                files=res["files"],
+                                worker=str(res.get("worker")),
+                            )
                         else:
-                            rec = _record(sj, "failed", error=res.get("error") or "unknown error",
-                                          worker=str(res["worker"]) if res.get("worker") else None,
-                                          traceback=res.get("traceback"))
+                            rec = _record(
+                                sj,
+                                "failed",
+                                error=res.get("error") or "unknown error",
+                                worker=str(res["worker"]) if res.get("worker") else None,
+                                traceback=res.get("traceback"),
+                            )
                         records[job.name] = rec
                         reporter.finished(rec)
                         dirty = True
@@ -709,8 +786,9 @@ def run_batch(
     else:
         _say(console, f"batch {sweep.name}: all {len(sweep.jobs)} clips up to date")
     gallery = write_gallery(sweep_dir, sweep.name, fields, ordered(), extra)
-    return BatchReport(sweep.name, sweep_dir, tuple(ordered()), time.perf_counter() - started,
-                       interrupted, backend_kind, gallery)
+    return BatchReport(
+        sweep.name, sweep_dir, tuple(ordered()), time.perf_counter() - started, interrupted, backend_kind, gallery
+    )
 
 
 def print_summary(report: BatchReport, console: Any = None, max_rows: int = 40) -> None:
@@ -726,8 +804,16 @@ def print_summary(report: BatchReport, console: Any = None, max_rows: int = 40) 
     rows = list(report.records)
     if len(rows) > max_rows:
         rows = [r for r in rows if not r.ok]
-    cells = [(r.name, r.status, f"{r.render_seconds:.1f}" if r.render_seconds else "",
-              f"{r.duration:.1f}" if r.duration else "", r.error or "") for r in rows]
+    cells = [
+        (
+            r.name,
+            r.status,
+            f"{r.render_seconds:.1f}" if r.render_seconds else "",
+            f"{r.duration:.1f}" if r.duration else "",
+            r.error or "",
+        )
+        for r in rows
+    ]
     title = f"batch {report.sweep_name}: {report.wall_seconds:.1f} s"
     if console.is_terminal:
         table = Table(title=title, title_justify="left")
@@ -747,10 +833,14 @@ def print_summary(report: BatchReport, console: Any = None, max_rows: int = 40) 
         widths = [max(len(str(c[i])) for c in [head, *cells]) for i in range(4)]
         lines = [title] if rows else []
         for c in [head, *cells] if rows else []:
-            lines.append(f"{c[0]:<{widths[0]}}  {c[1]:<{widths[1]}}  {c[2]:>{widths[2]}}  {c[3]:>{widths[3]}}  "
-                         f"{c[4]}".rstrip())
-    counts = ", ".join(f"{report.count(s)} {s.replace('_', ' ')}" for s in ("rendered", "cached", "failed", "not_run")
-                       if report.count(s))
+            lines.append(
+                f"{c[0]:<{widths[0]}}  {c[1]:<{widths[1]}}  {c[2]:>{widths[2]}}  {c[3]:>{widths[3]}}  {c[4]}".rstrip()
+            )
+    counts = ", ".join(
+        f"{report.count(s)} {s.replace('_', ' ')}"
+        for s in ("rendered", "cached", "failed", "not_run")
+        if report.count(s)
+    )
     lines.append(f"{len(report.records)} clips: {counts}")
     if report.gallery.get("index_html"):
         lines.append(f"gallery: {report.gallery['index_html']}")
@@ -785,8 +875,15 @@ def run_batch_command(
         if scheduler is not None and _ADDRESS.match(scheduler) and "://" not in scheduler:
             scheduler = f"tcp://{scheduler}"
         sweep = load_sweep(Path(sweep_path))
-        report = run_batch(sweep, Path(out_dir) if out_dir is not None else DEFAULT_OUT, jobs=jobs,
-                           quality=quality, fmt=fmt, force=force, scheduler=scheduler)
+        report = run_batch(
+            sweep,
+            Path(out_dir) if out_dir is not None else DEFAULT_OUT,
+            jobs=jobs,
+            quality=quality,
+            fmt=fmt,
+            force=force,
+            scheduler=scheduler,
+        )
     except (ConfigError, BatchError) as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="render one config into out/<name>/")
     r.add_argument("config", type=Path)
-    r.add_argument("-q", "--quality", choices=QUALITY_CHOICES, help="l 480p15, m 720p30, h 1080p60, p 1440p60, k 2160p60")
+    r.add_argument(
+        "-q", "--quality", choices=QUALITY_CHOICES, help="l 480p15, m 720p30, h 1080p60, p 1440p60, k 2160p60"
+    )
     r.add_argument("--format", dest="fmt", choices=FORMAT_CHOICES, help="mp4 (default), webm, gif, mov, png")
     r.add_argument("-o", "--output-dir", type=Path, default=Path("out"), help="output folder (default out/)")
     r.add_argument("--force", action="store_true", help="render even if an up-to-date clip exists")
@@ -59,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("trace", help="print the numbers a config produces")
     t.add_argument("config", type=Path)
-    t.add_argument("--json", action="store_true", help="one JSON object: {\"runs\": [...]}")
+    t.add_argument("--json", action="store_true", help='one JSON object: {"runs": [...]}')
     t.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
@@ -98,10 +100,13 @@ def cmd_trace(args: argparse.Namespace) -> int:
     prec = cfg.style.precision
     for run in build_runs(cfg):
         tr = run.trajectory
-        print(f"# {run.label}: {run.sequence_label}; {tr.activation}, "
-              f"w_x={run.w_x}, w_h={run.w_h}, b={run.b}, h0={run.h0}")
+        print(
+            f"# {run.label}: {run.sequence_label}; {tr.activation}, "
+            f"w_x={run.w_x}, w_h={run.w_h}, b={run.b}, h0={run.h0}"
+        )
         print(f"{'t':>4}  {'x_t':>22}  {'z_t':>22}  {'h_t':>22}")
         for t in range(tr.steps):
+
             def cell(row: Any) -> str:
                 return ", ".join(format_number(v, prec) for v in row)
 
@@ -115,11 +120,13 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config)
     cfg.check_renderable()
+
     def progress(title: str, seconds: float) -> None:
         print(f"  {seconds:6.1f} s  {title}", file=sys.stderr, flush=True)
 
-    result = render_clip(cfg, args.output_dir, quality=args.quality, fmt=args.fmt, force=args.force,
-                         on_section=progress)
+    result = render_clip(
+        cfg, args.output_dir, quality=args.quality, fmt=args.fmt, force=args.force, on_section=progress
+    )
     verb = "up to date" if result.status == "cached" else f"rendered in {result.render_seconds:.1f} s"
     print(f"{cfg.name}: {verb} -> {args.output_dir / cfg.name}/")
     for role, path in result.files.items():
@@ -132,8 +139,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
         from explainer.batch import run_batch_command
     except ImportError:
         raise UsageError("batch rendering is not available yet in this version") from None
-    return run_batch_command(args.sweep, jobs=args.jobs, quality=args.quality, fmt=args.fmt,
-                             out_dir=args.output_dir, force=args.force, scheduler=args.scheduler)
+    return run_batch_command(
+        args.sweep,
+        jobs=args.jobs,
+        quality=args.quality,
+        fmt=args.fmt,
+        out_dir=args.output_dir,
+        force=args.force,
+        scheduler=args.scheduler,
+    )
 
 
 COMMANDS = {"render": cmd_render, "batch": cmd_batch, "validate": cmd_validate, "trace": cmd_trace}

@@ -179,8 +179,13 @@ def probe_video(path: Path) -> dict[str, Any]:
         s = c.streams.video[0]
         frames = s.frames or sum(1 for _ in c.demux(s) if _.size)
         duration = float(c.duration / av.time_base) if c.duration else float(frames / s.average_rate)
-        return {"width": s.codec_context.width, "height": s.codec_context.height,
-                "frames": frames, "fps": float(s.average_rate), "duration": duration}
+        return {
+            "width": s.codec_context.width,
+            "height": s.codec_context.height,
+            "frames": frames,
+            "fps": float(s.average_rate),
+            "duration": duration,
+        }
 
 
 def _thumbnail(video: Path, at: float, dst: Path) -> None:
@@ -248,8 +253,13 @@ def render_clip(
         files: dict[str, Path] = {}
         if fmt == "png":
             files["thumbnail"] = rendered.replace(ready / names["thumbnail"])
-            info = {"width": QUALITIES[quality][0], "height": QUALITIES[quality][1], "frames": 1,
-                    "fps": 0.0, "duration": 0.0}
+            info = {
+                "width": QUALITIES[quality][0],
+                "height": QUALITIES[quality][1],
+                "frames": 1,
+                "fps": 0.0,
+                "duration": 0.0,
+            }
         else:
             video = ready / names["video"]
             if fmt == "mp4":
@@ -278,12 +288,19 @@ def render_clip(
             "render_seconds": round(render_seconds, 3),
             "config": cfg.to_dict(),
             "source": str(cfg.source) if getattr(cfg, "source", None) else None,
-            "sections": [{"title": s.title, "start": round(s.start, 4), "end": round(s.end, 4), "caption": s.caption}
-                         for s in sections],
+            "sections": [
+                {"title": s.title, "start": round(s.start, 4), "end": round(s.end, 4), "caption": s.caption}
+                for s in sections
+            ],
             "chapters": [{"title": c.title, "start": round(c.start, 4)} for c in chapters],
             "trace": trace_json(cfg),
-            "versions": {"python": platform.python_version(), "manim": _version("manim"),
-                         "numpy": _version("numpy"), "av": _version("av"), "typst": _version("typst")},
+            "versions": {
+                "python": platform.python_version(),
+                "manim": _version("manim"),
+                "numpy": _version("numpy"),
+                "av": _version("av"),
+                "typst": _version("typst"),
+            },
             "files": {role: p.name for role, p in files.items()} | {"metadata": names["metadata"]},
         }
         files["metadata"] = ready / names["metadata"]

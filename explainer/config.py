@@ -97,7 +97,13 @@ QUALITIES = ("l", "m", "h", "p", "k")
 FORMATS = ("mp4", "webm", "gif", "mov", "png")
 #: Fields a ``compare`` section may vary.
 COMPARE_FIELDS = (
-    "rnn.activation", "rnn.w_x", "rnn.w_h", "rnn.b", "rnn.h0", "sequence.kind", "sequence.normalize",
+    "rnn.activation",
+    "rnn.w_x",
+    "rnn.w_h",
+    "rnn.b",
+    "rnn.h0",
+    "sequence.kind",
+    "sequence.normalize",
 )
 #: Fields the ``weights`` scene may vary.
 WEIGHT_FIELDS = ("rnn.w_x", "rnn.w_h", "rnn.b", "rnn.h0")
@@ -388,7 +394,8 @@ class SequenceConfig(_Section):
                 owners = [k for k, params in SEQUENCE_DEFAULTS.items() if name in params]
                 takes = f"takes {', '.join(allowed)}" if allowed else "takes no parameters"
                 raise _Problem(
-                    (name,), f"'{name}' is a parameter of kind {' / '.join(owners)}, not of '{kind}' ({kind} {takes})",
+                    (name,),
+                    f"'{name}' is a parameter of kind {' / '.join(owners)}, not of '{kind}' ({kind} {takes})",
                     at_key=True,
                 )
         if kind == "custom":
@@ -423,7 +430,8 @@ class SequenceConfig(_Section):
             bad = next((i for i, v in enumerate(x) if not math.isfinite(v)), None)
             if bad is not None:
                 raise _Problem(
-                    ("normalize",), f"cannot normalise: x_{bad + 1} overflows to infinity; shorten the sequence, "
+                    ("normalize",),
+                    f"cannot normalise: x_{bad + 1} overflows to infinity; shorten the sequence, "
                     "shrink its parameters or use normalize: none",
                 )
         return self
@@ -531,7 +539,8 @@ class MemoryConfig(_Section):
     def _prepare(cls, data: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
         if data.get("drop") is True and "delta" in data:
             raise _Problem(
-                ("delta",), "cannot be combined with drop: true (drop sets x to 0; delta adds to x); remove one",
+                ("delta",),
+                "cannot be combined with drop: true (drop sets x to 0; delta adds to x); remove one",
                 at_key=True,
             )
         return data
@@ -587,8 +596,12 @@ def _default_title(scene: Any, compare: Any) -> str:
     field = field if isinstance(field, str) else ""
     if scene == "compare" and field != "rnn.activation":
         what = {
-            "rnn.w_x": "input weights W_x", "rnn.w_h": "recurrent weights W_h", "rnn.b": "biases",
-            "rnn.h0": "initial states", "sequence.kind": "input sequences", "sequence.normalize": "normalisations",
+            "rnn.w_x": "input weights W_x",
+            "rnn.w_h": "recurrent weights W_h",
+            "rnn.b": "biases",
+            "rnn.h0": "initial states",
+            "sequence.kind": "input sequences",
+            "sequence.normalize": "normalisations",
         }.get(field, "settings")
         return f"Same RNN, different {what}"
     if scene == "weights":
@@ -670,25 +683,27 @@ class Config(_Section):
             for i, row in enumerate(rnn.w_x):
                 if len(row) != D:
                     raise _Problem(
-                        ("rnn", "w_x", i), f"row {i + 1} has {_count(len(row), 'number')} but the inputs have "
+                        ("rnn", "w_x", i),
+                        f"row {i + 1} has {_count(len(row), 'number')} but the inputs have "
                         f"D = {D}; W_x must be H x D = {H} x {D}",
                     )
         elif D != 1:
             which = "is a single number" if "w_x" in rnn.model_fields_set else "is not given (the default is a number)"
             raise _Problem(
-                ("rnn", "w_x"), f"{which} but the inputs have D = {D} components; "
+                ("rnn", "w_x"),
+                f"{which} but the inputs have D = {D} components; "
                 f"give an H x D = {H} x {D} matrix (a list of {_count(H, 'row')} of {_count(D, 'number')})",
             )
         if self.memory.perturb_step > seq.length:
             raise _Problem(
-                ("memory", "perturb_step"), f"is {self.memory.perturb_step} but the sequence has only "
-                f"{seq.length} steps (must be 1..{seq.length})",
+                ("memory", "perturb_step"),
+                f"is {self.memory.perturb_step} but the sequence has only {seq.length} steps (must be 1..{seq.length})",
             )
         if self.scene == "weights":
             if self.compare is None:
                 raise _Problem(
-                    ("scene",), f"'weights' needs a 'compare' section: field one of {', '.join(WEIGHT_FIELDS)} "
-                    "and 2 to 4 values",
+                    ("scene",),
+                    f"'weights' needs a 'compare' section: field one of {', '.join(WEIGHT_FIELDS)} and 2 to 4 values",
                 )
             if self.compare.field not in WEIGHT_FIELDS:
                 raise _Problem(
@@ -721,7 +736,8 @@ class Config(_Section):
         if seq.length > lim.max_steps:
             where = ("sequence", "values") if seq.kind == "custom" else ("sequence", "length")
             raise _Problem(
-                where, f"scene '{self.scene}' shows at most {lim.max_steps} steps ({lim.why_steps}); "
+                where,
+                f"scene '{self.scene}' shows at most {lim.max_steps} steps ({lim.why_steps}); "
                 f"this config has {seq.length}",
             )
         if H > lim.max_hidden:
@@ -744,7 +760,7 @@ class Config(_Section):
             except ValidationError as exc:
                 loc, message, _ = _translate(exc.errors()[0])
                 if loc[: len(field_path)] == field_path:
-                    raise _Problem(("compare", "values", i, *loc[len(field_path):]), message) from None
+                    raise _Problem(("compare", "values", i, *loc[len(field_path) :]), message) from None
                 where = f"{format_path(loc)}: " if loc else ""
                 raise _Problem(
                     ("compare", "values", i), f"with {compare.field} = {_short(value)}: {where}{message}"
@@ -889,8 +905,12 @@ def _translate(err: Mapping[str, Any]) -> tuple[FieldPath, str, bool]:
         return loc, f"expected text, got {_describe(value)}", False
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return loc, f"expected a mapping (indented 'key: value' lines), got {_describe(value)}", False
-    bounds = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "at most"),
-              "greater_than": ("gt", "greater than"), "less_than": ("lt", "less than")}
+    bounds = {
+        "greater_than_equal": ("ge", "at least"),
+        "less_than_equal": ("le", "at most"),
+        "greater_than": ("gt", "greater than"),
+        "less_than": ("lt", "less than"),
+    }
     if kind in bounds:
         key, words = bounds[kind]
         return loc, f"must be {words} {ctx.get(key)}, got {_describe(value)}", False
@@ -958,8 +978,11 @@ def _build(
     if not isinstance(raw, dict):
         line, col = positions.values.get((), (1, 1)) if positions is not None else (None, None)
         raise ConfigError(
-            filename, line, col, "", f"the top level must be a mapping of keys such as scene:, sequence:, rnn:; "
-            f"got {_describe(raw)}",
+            filename,
+            line,
+            col,
+            "",
+            f"the top level must be a mapping of keys such as scene:, sequence:, rnn:; got {_describe(raw)}",
         )
     data = raw
     if overrides:
@@ -1066,4 +1089,3 @@ def parse_override(text: str) -> tuple[str, Any]:
         return path, parse_yaml_scalar(value)
     except YamlError as exc:
         raise ConfigError(COMMAND_LINE, None, None, path, exc.message) from None
-

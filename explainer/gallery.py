@@ -168,8 +168,12 @@ def write_manifest(
             v = rec.params.get(f)
             # Lists are written as JSON so the cell reads back unambiguously.
             row.append("" if v is None else json.dumps(_json_value(v)) if isinstance(v, (list, tuple)) else v)
-        row += [rec.status, rec.hash or "", clip["duration"] if clip["duration"] is not None else "",
-                clip["render_seconds"] if clip["render_seconds"] is not None else ""]
+        row += [
+            rec.status,
+            rec.hash or "",
+            clip["duration"] if clip["duration"] is not None else "",
+            clip["render_seconds"] if clip["render_seconds"] is not None else "",
+        ]
         row += [clip["files"].get(role) or "" for role in FILE_ROLES]
         row.append(rec.error or "")
         writer.writerow(row)
@@ -352,8 +356,9 @@ def write_index_html(
     parts.append('<main class="grid">')
     for i, rec in enumerate(records):
         vid_id = f"clip-{i}"
-        parts.append(f'<figure class="clip" id="{esc(rec.name)}" data-clip="{esc(rec.name)}" '
-                     f'data-status="{esc(rec.status)}">')
+        parts.append(
+            f'<figure class="clip" id="{esc(rec.name)}" data-clip="{esc(rec.name)}" data-status="{esc(rec.status)}">'
+        )
         video = rec.files.get("video")
         thumb = rec.files.get("thumbnail")
         if rec.ok and video is not None:
@@ -367,8 +372,10 @@ def write_index_html(
                 parts.append(f'<source src="{src}" type="{_VIDEO_TYPES.get(suffix, "video/" + suffix)}">')
                 vtt = vtts.get(rec.name)
                 if vtt is not None:
-                    parts.append(f'<track kind="captions" src="{esc(_rel(vtt, sweep_dir) or "")}" '
-                                 'srclang="en" label="Captions" default>')
+                    parts.append(
+                        f'<track kind="captions" src="{esc(_rel(vtt, sweep_dir) or "")}" '
+                        'srclang="en" label="Captions" default>'
+                    )
                 parts.append("</video>")
         elif rec.ok and thumb is not None:  # png format: the still is the clip
             parts.append(f'<img src="{esc(_rel(thumb, sweep_dir) or "")}" alt="{esc(rec.name)}">')
@@ -393,8 +400,9 @@ def write_index_html(
         if chapters and video is not None:
             parts.append('<ol class="chapters">')
             for title, start in chapters:
-                parts.append(f'<li><a href="#" data-video="{vid_id}" data-seek="{start:g}">'
-                             f"{_clock(start)} {esc(title)}</a></li>")
+                parts.append(
+                    f'<li><a href="#" data-video="{vid_id}" data-seek="{start:g}">{_clock(start)} {esc(title)}</a></li>'
+                )
             parts.append("</ol>")
         if rec.error:
             parts.append(f'<pre class="error">{esc(rec.error)}</pre>')

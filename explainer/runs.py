@@ -114,8 +114,12 @@ def build_runs(cfg: Config) -> list[Run]:
             # same rule (e.g. a new sequence kind drops the old kind's parameters).
             panel = cfg.with_overrides({cfg.compare.field: value}, origin=f"compare value {_fmt(value)}")
             runs.append(
-                _make_run(panel, _panel_label(cfg.compare.field, value), sequence_inputs(panel.sequence),
-                          {cfg.compare.field: value})
+                _make_run(
+                    panel,
+                    _panel_label(cfg.compare.field, value),
+                    sequence_inputs(panel.sequence),
+                    {cfg.compare.field: value},
+                )
             )
         return runs
     x = sequence_inputs(cfg.sequence)
@@ -160,16 +164,17 @@ def trace_json(cfg: Config, runs: list[Run] | None = None) -> dict[str, Any]:
     out = []
     for r in build_runs(cfg) if runs is None else runs:
         tr, flat = r.trajectory, r.trajectory.is_scalar
-        out.append({
-            "label": r.label,
-            "activation": r.activation,
-            "w_x": _json_param(r.w_x),
-            "w_h": _json_param(r.w_h),
-            "b": _json_param(r.b),
-            "h0": _json_param(r.h0),
-            "x": _json_array(tr.x, flat),
-            "z": _json_array(tr.z, flat),
-            "h": _json_array(tr.h, flat),
-        })
+        out.append(
+            {
+                "label": r.label,
+                "activation": r.activation,
+                "w_x": _json_param(r.w_x),
+                "w_h": _json_param(r.w_h),
+                "b": _json_param(r.b),
+                "h0": _json_param(r.h0),
+                "x": _json_array(tr.x, flat),
+                "z": _json_array(tr.z, flat),
+                "h": _json_array(tr.h, flat),
+            }
+        )
     return {"runs": out}
-

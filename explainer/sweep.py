@@ -150,8 +150,9 @@ def _labels(paths: Sequence[str]) -> dict[str, str]:
     return {p: (leaf if leaves.count(leaf) == 1 else p) for p, leaf in zip(paths, leaves, strict=True)}
 
 
-def clip_name(base: str, parts: Sequence[tuple[str, Any]], variant: str | None = None,
-              labels: Mapping[str, str] | None = None) -> str:
+def clip_name(
+    base: str, parts: Sequence[tuple[str, Any]], variant: str | None = None, labels: Mapping[str, str] | None = None
+) -> str:
     """The clip name for ``base`` with the given ``(field path, value)`` parts.
 
     Examples
@@ -278,8 +279,11 @@ def _sweep_name(doc: _Doc, path: Path) -> str:
     if name is None:
         return sanitize_name(path.stem)
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise doc.error(("name",), f"'{name}' is not a valid name: 1 to 64 characters, letters, digits, "
-                        "'.', '_' or '-', starting with a letter or digit")
+        raise doc.error(
+            ("name",),
+            f"'{name}' is not a valid name: 1 to 64 characters, letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit",
+        )
     return name
 
 
@@ -316,8 +320,11 @@ def _grid(doc: _Doc) -> list[tuple[str, list[list[_Override]]]]:
     for key, values in grid.items():
         _check_path(doc, key, ("grid", key))
         if not isinstance(values, list) or not values:
-            raise doc.error(("grid", key), f"expected a non-empty list of values for {key}, e.g. [0.5, 1.5] "
-                            "(a single value belongs in the base config)")
+            raise doc.error(
+                ("grid", key),
+                f"expected a non-empty list of values for {key}, e.g. [0.5, 1.5] "
+                "(a single value belongs in the base config)",
+            )
         axes.append((key, [_flatten(doc, key, v, ("grid", key, i), ("grid", key)) for i, v in enumerate(values)]))
     for (a, _), (b, _) in itertools.combinations(axes, 2):
         if _overlap(a, b):
@@ -338,8 +345,10 @@ def _variants(doc: _Doc) -> list[tuple[str | None, list[_Override]]]:
             raise doc.error(at, "expected a mapping of field paths to values (and an optional name:)")
         name = entry.get("name")
         if name is not None and (not isinstance(name, str) or not NAME_RE.match(name)):
-            raise doc.error((*at, "name"), f"'{name}' is not a valid name: letters, digits, '.', '_' or '-', "
-                            "starting with a letter or digit")
+            raise doc.error(
+                (*at, "name"),
+                f"'{name}' is not a valid name: letters, digits, '.', '_' or '-', starting with a letter or digit",
+            )
         overrides: list[_Override] = []
         for key, value in entry.items():
             if key == "name":
@@ -360,8 +369,11 @@ def _expand(doc: _Doc, path: Path) -> Sweep:
         raise doc.error((), "a sweep file is a mapping with base: and grid: and/or variants:")
     for key in doc.data:
         if key not in _TOP_KEYS:
-            raise doc.error((key,), f"unknown key '{key}'{_suggest(key, _TOP_KEYS)}; "
-                            f"valid keys: {', '.join(_TOP_KEYS)}", at_key=True)
+            raise doc.error(
+                (key,),
+                f"unknown key '{key}'{_suggest(key, _TOP_KEYS)}; valid keys: {', '.join(_TOP_KEYS)}",
+                at_key=True,
+            )
     if "grid" not in doc.data and "variants" not in doc.data:
         raise doc.error((), "a sweep needs 'grid:' (values to combine) and/or 'variants:' (explicit override sets)")
     name = _sweep_name(doc, path)
@@ -374,13 +386,19 @@ def _expand(doc: _Doc, path: Path) -> Sweep:
         for ov in overrides:
             clash = next((g for g in grid_paths if _overlap(g, ov.path)), None)
             if clash is not None:
-                raise doc.error(ov.at, f"'{ov.path}' is also varied by grid '{clash}'; a field is set by the grid "
-                                "or by a variant, not both", at_key=True)
+                raise doc.error(
+                    ov.at,
+                    f"'{ov.path}' is also varied by grid '{clash}'; a field is set by the grid "
+                    "or by a variant, not both",
+                    at_key=True,
+                )
 
     count = max(1, len(variants)) * _product([len(v) for _, v in axes])
     if count > MAX_JOBS:
-        raise doc.error(("grid",) if axes else ("variants",),
-                        f"expands to {count} clips; at most {MAX_JOBS} are allowed in one sweep")
+        raise doc.error(
+            ("grid",) if axes else ("variants",),
+            f"expands to {count} clips; at most {MAX_JOBS} are allowed in one sweep",
+        )
 
     # Field order for names, manifests and galleries: variant fields, then grid fields.
     fields: list[str] = []
@@ -395,8 +413,10 @@ def _expand(doc: _Doc, path: Path) -> Sweep:
         # Where each job comes from, for pointing at the second of two jobs with one name.
         v_at: list[FieldPath] = [("variants", vi, "name") if vname else ("variants", vi)] if variants else []
         for combo in itertools.product(*(range(len(vals)) for _, vals in axes)):
-            chosen = [(key, doc.data["grid"][key][i], vals[i], ("grid", key, i))
-                      for (key, vals), i in zip(axes, combo, strict=True)]
+            chosen = [
+                (key, doc.data["grid"][key][i], vals[i], ("grid", key, i))
+                for (key, vals), i in zip(axes, combo, strict=True)
+            ]
             params: dict[str, Any] = {ov.path: ov.value for ov in v_overrides}
             params |= {key: value for key, value, _, _ in chosen}
             name_parts = [] if vname else [(ov.path, ov.value) for ov in v_overrides]
@@ -406,8 +426,11 @@ def _expand(doc: _Doc, path: Path) -> Sweep:
             if cname in coords:
                 first = coords[cname]
                 at, other = next(((w, f) for w, f in zip(where, first, strict=True) if w != f), (where[-1], first[-1]))
-                raise doc.error(at, f"clip name '{cname}' is made twice (also by {format_path(other)}); "
-                                "give the variants distinct names or the grid distinct values")
+                raise doc.error(
+                    at,
+                    f"clip name '{cname}' is made twice (also by {format_path(other)}); "
+                    "give the variants distinct names or the grid distinct values",
+                )
             coords[cname] = where
             overrides = [*v_overrides, *(ov for _, _, ovs, _ in chosen for ov in ovs)]
             cfg = _job_config(doc, base, overrides, cname)
@@ -441,17 +464,23 @@ def _job_error(doc: _Doc, base: Config, overrides: Sequence[_Override], exc: Con
         if where[: len(parts)] == parts:
             if exc.message.startswith("unknown key") and len(where) == len(parts):
                 return doc.error(ov.key_at, exc.message, at_key=True)
-            return doc.error((*ov.at, *where[len(parts):]), exc.message)
+            return doc.error((*ov.at, *where[len(parts) :]), exc.message)
     # Otherwise a rule across fields broke; find the override that breaks it on its own.
     for ov in overrides:
         try:
             base.with_overrides({ov.path: ov.value}, origin=doc.label)
         except ConfigError as single:
-            return doc.error(ov.at, f"with {ov.path} = {format_value(ov.value)}: {single.field}: {single.message}"
-                             if single.field else f"with {ov.path} = {format_value(ov.value)}: {single.message}")
+            return doc.error(
+                ov.at,
+                f"with {ov.path} = {format_value(ov.value)}: {single.field}: {single.message}"
+                if single.field
+                else f"with {ov.path} = {format_value(ov.value)}: {single.message}",
+            )
     shown = ", ".join(f"{ov.path} = {format_value(ov.value)}" for ov in overrides)
-    return doc.error(overrides[-1].at if overrides else ("base",),
-                     f"with {shown}: {exc.field}: {exc.message}" if exc.field else f"with {shown}: {exc.message}")
+    return doc.error(
+        overrides[-1].at if overrides else ("base",),
+        f"with {shown}: {exc.field}: {exc.message}" if exc.field else f"with {shown}: {exc.message}",
+    )
 
 
 def _check_limits(doc: _Doc, base: Config, cfg: Config, overrides: Sequence[_Override]) -> None:

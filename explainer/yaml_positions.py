@@ -182,7 +182,8 @@ class _Loader(yaml.SafeLoader):
             mark = self.peek_event().start_mark
             raise YamlError(
                 "YAML aliases (*name) are not supported; write the value out in full",
-                mark.line + 1, mark.column + 1,
+                mark.line + 1,
+                mark.column + 1,
             )
         self._depth += 1
         try:
@@ -204,7 +205,7 @@ def _mark(node: Node) -> tuple[int, int]:
 
 
 def _describe_tag(tag: str) -> str:
-    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
 def _refuse_tag(node: Node, path: FieldPath) -> YamlError:
@@ -220,7 +221,7 @@ def _scalar(node: ScalarNode, path: FieldPath) -> Any:
     tag = node.tag
     if tag not in _SCALAR_TAGS:
         raise _refuse_tag(node, path)
-    name = tag[len(_TAG):]
+    name = tag[len(_TAG) :]
     if name == "str" or name == "timestamp":  # dates are not config values; keep the text
         return str(node.value)
     try:

@@ -157,16 +157,16 @@ class PanelComparisonScene(ExplainerScene):
             value = _param_value(traj, pname)
             text = format_number(value, self.precision)
             src = f"{symbol} = {typst_value(value, self.precision)}"
-            big = self.cache.get(src, size=34, colour=colour, numbers=[(_param_key(pname), text)],
-                                 shown_text=f"{symbol} = {text}")
+            big = self.cache.get(
+                src, size=34, colour=colour, numbers=[(_param_key(pname), text)], shown_text=f"{symbol} = {text}"
+            )
             role = make_text(pretty(_ROLES[self.field]), th, size=SIZE_SMALL, colour=th.muted)
             return [big, role]
         # sequence.kind / sequence.normalize: the inputs differ, so show their start.
         name = make_text(run.label, th, size=SIZE_HEADING, colour=colour, bold=True)
         first = LabelGroup(make_text("x:", th, size=SIZE_SMALL, colour=th.input, italic=True))
         for t in range(min(3, traj.steps)):
-            first.add(make_number(traj.x[t, 0], self.precision, th, key=("x", t, 0), size=SIZE_SMALL,
-                                  colour=th.input))
+            first.add(make_number(traj.x[t, 0], self.precision, th, key=("x", t, 0), size=SIZE_SMALL, colour=th.input))
         if traj.steps > 3:
             first.add(make_text("...", th, size=SIZE_SMALL, colour=th.input))
         first.arrange(RIGHT, buff=0.14)
@@ -182,8 +182,11 @@ class PanelComparisonScene(ExplainerScene):
                 out.append(Callout(ins.text, anchors))
         for i, obs in enumerate(per_run):
             if "sigmoid_centre" in obs:
-                text = f"{self.labels[i]}: {obs['sigmoid_centre'].text}" if self.field != "rnn.activation" \
+                text = (
+                    f"{self.labels[i]}: {obs['sigmoid_centre'].text}"
+                    if self.field != "rnn.activation"
                     else obs["sigmoid_centre"].text
+                )
                 out.append(Callout(text, [(i, self.steps - 1)]))
         for ins in self.insights:
             if ins.kind == "sign":
@@ -221,10 +224,20 @@ class PanelComparisonScene(ExplainerScene):
         self.panels: list[RunPanel] = []
         for i, traj in enumerate(self.trajectories):
             cx = left + width / 2 + i * (width + gap)
-            self.panels.append(RunPanel(
-                traj, th, pr, self.cache, heading=headings[i], centre=(cx, cy), width=width,
-                height=AREA_TOP - AREA_BOTTOM, accent=self.colours[i], heading_height=heading_height,
-            ))
+            self.panels.append(
+                RunPanel(
+                    traj,
+                    th,
+                    pr,
+                    self.cache,
+                    heading=headings[i],
+                    centre=(cx, cy),
+                    width=width,
+                    height=AREA_TOP - AREA_BOTTOM,
+                    accent=self.colours[i],
+                    heading_height=heading_height,
+                )
+            )
         self.title_mob = make_text(pretty(self.config.title), th, size=SIZE_HEADING, max_width=8.2)
         self.title_mob.move_to((0, HEADER_Y, 0)).to_edge(LEFT, buff=0.5)
         if self.shared_input:
@@ -246,8 +259,10 @@ class PanelComparisonScene(ExplainerScene):
             # The ";" ends the code expression, so a following "(" is not read as a call.
             return f"#text(fill: {typst_colour(colour)})[${body}$];"
 
-        rule = (f"h_t = {col(act, th.activation)}({col('W_x x_t', th.input)} + {col('W_h h_(t-1)', th.memory)} "
-                f"+ {col('b', th.bias)})")
+        rule = (
+            f"h_t = {col(act, th.activation)}({col('W_x x_t', th.input)} + {col('W_h h_(t-1)', th.memory)} "
+            f"+ {col('b', th.bias)})"
+        )
         parts, numbers, plain = [], [], []
         for field, (symbol, pname) in _WEIGHTS.items():
             if field == self.field:
@@ -278,21 +293,28 @@ class PanelComparisonScene(ExplainerScene):
             "sequence.kind": "the input sequence",
             "sequence.normalize": "how the input is normalised",
         }.get(self.field, self.field)
-        source = (f"The same {self.runs[0].sequence_label} input of {self.steps} steps goes" if self.shared_input
-                  else f"Inputs of {self.steps} steps go")
+        source = (
+            f"The same {self.runs[0].sequence_label} input of {self.steps} steps goes"
+            if self.shared_input
+            else f"Inputs of {self.steps} steps go"
+        )
         return f"{source} through {len(self.runs)} RNNs that differ only in {what}: {listed}."
 
     def _step_caption(self, t: int) -> str:
         pr = self.precision
         k = t + 1
-        states = [f"{format_number(tr.h[t, 0], pr)} with {pretty(lab)}" for lab, tr in
-                  zip(self.labels, self.trajectories, strict=True)]
+        states = [
+            f"{format_number(tr.h[t, 0], pr)} with {pretty(lab)}"
+            for lab, tr in zip(self.labels, self.trajectories, strict=True)
+        ]
         listed = ", ".join(states[:-1]) + f" and {states[-1]}"
         if self.shared_input:
             x = format_number(self.trajectories[0].x[t, 0], pr)
             return f"Step {k}: the same input x_{k} = {x} gives h_{k} = {listed}."
-        inputs = ", ".join(f"{pretty(lab)} {format_number(tr.x[t, 0], pr)}" for lab, tr in
-                           zip(self.labels, self.trajectories, strict=True))
+        inputs = ", ".join(
+            f"{pretty(lab)} {format_number(tr.x[t, 0], pr)}"
+            for lab, tr in zip(self.labels, self.trajectories, strict=True)
+        )
         return f"Step {k}: inputs {inputs} give h_{k} = {listed}."
 
     # -- storyboard --------------------------------------------------------------------------
@@ -341,8 +363,10 @@ class PanelComparisonScene(ExplainerScene):
 
     def _together(self) -> None:
         th = self.theme
-        final = [f"{pretty(lab)} ends at {format_number(tr.h[-1, 0], self.precision)}"
-                 for lab, tr in zip(self.labels, self.trajectories, strict=True)]
+        final = [
+            f"{pretty(lab)} ends at {format_number(tr.h[-1, 0], self.precision)}"
+            for lab, tr in zip(self.labels, self.trajectories, strict=True)
+        ]
         self.start_section(
             "All runs together",
             f"All {len(self.runs)} runs on one chart of h_t: " + ", ".join(final) + ".",
@@ -353,9 +377,15 @@ class PanelComparisonScene(ExplainerScene):
             for i, (lab, tr, colour) in enumerate(zip(self.labels, self.trajectories, self.colours, strict=True))
         ]
         left = -FRAME_HALF_W + MARGIN_X
-        self.chart = OverlayChart(series, th, self.precision, width=CHART_RIGHT - left,
-                                  height=AREA_TOP - AREA_BOTTOM, title="hidden state hₜ of each run",
-                                  centre=((left + CHART_RIGHT) / 2, (AREA_TOP + AREA_BOTTOM) / 2))
+        self.chart = OverlayChart(
+            series,
+            th,
+            self.precision,
+            width=CHART_RIGHT - left,
+            height=AREA_TOP - AREA_BOTTOM,
+            title="hidden state hₜ of each run",
+            centre=((left + CHART_RIGHT) / 2, (AREA_TOP + AREA_BOTTOM) / 2),
+        )
         together = make_text("all runs together", th, size=SIZE_HEADING)
         together.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)
         self.play(*(FadeOut(p) for p in self.panels), FadeOut(self.step_label), FadeIn(together), run_time=0.8)
@@ -373,8 +403,10 @@ class PanelComparisonScene(ExplainerScene):
         """
         chart = self.chart
         left, right, bottom, top = chart.plot_box
-        obstacles = [_box(m) for m in (*chart.axis_labels.family_members_with_points(),
-                                       *chart.exits.family_members_with_points())]
+        obstacles = [
+            _box(m)
+            for m in (*chart.axis_labels.family_members_with_points(), *chart.exits.family_members_with_points())
+        ]
         groups = []
         for n, callout in enumerate(callouts, start=1):
             group = VGroup()
@@ -419,8 +451,10 @@ class PanelComparisonScene(ExplainerScene):
         self.callout_list: CalloutList | None = None
         # Drop the least important remarks until the rest fit above the closing line at full size.
         while callouts:
-            entries = [(n, self.colours[c.anchors[0][0]] if c.anchors else self.theme.muted, pretty(c.text))
-                       for n, c in enumerate(callouts, start=1)]
+            entries = [
+                (n, self.colours[c.anchors[0][0]] if c.anchors else self.theme.muted, pretty(c.text))
+                for n, c in enumerate(callouts, start=1)
+            ]
             self.callout_list = CalloutList(entries, self.theme, width=col_width)
             if self.callout_list.height <= room:
                 break
@@ -458,4 +492,3 @@ class CompareScene(PanelComparisonScene):
     """``scene: compare``: one field (by default the activation) varied across 2 to 4 panels."""
 
     scene_kind = "compare"
-

@@ -74,22 +74,36 @@ class GradientsScene(ExplainerScene):
         self.cache = FormulaCache(th)
         self.title_mob = make_text(pretty(self.config.title), th, size=SIZE_HEADING, max_width=8.2)
         self.title_mob.move_to((0, HEADER_Y, 0)).to_edge(LEFT, buff=0.5)
-        self.context = make_text(f"{self.run.sequence_label}  ·  {T} steps", th, size=SIZE_BODY, colour=th.muted,
-                                 max_width=5.0)
+        self.context = make_text(
+            f"{self.run.sequence_label}  ·  {T} steps", th, size=SIZE_BODY, colour=th.muted, max_width=5.0
+        )
         self.context.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)
         act = get_activation(self.trajectory.activation)
-        rule = (f"{_col('partial h_T slash partial h_t', th.memory)} = scripts(product)_(s = t+1)^T "
-                f"{_col('W_h', th.memory)} {_col(f'{activation_typst(act.name)}' + chr(39) + '(z_s)', th.activation)}"
-                f" #h(2em) {_col(f'W_h = {typst_value(self.w_h, pr)}', th.memory)}")
-        self.rule = self.cache.get(rule, size=28, numbers=[(("w_h", 0, 0), format_number(self.w_h, pr))],
-                                   shown_text="dh_T/dh_t = prod W_h f'(z_s)")
+        rule = (
+            f"{_col('partial h_T slash partial h_t', th.memory)} = scripts(product)_(s = t+1)^T "
+            f"{_col('W_h', th.memory)} {_col(f'{activation_typst(act.name)}' + chr(39) + '(z_s)', th.activation)}"
+            f" #h(2em) {_col(f'W_h = {typst_value(self.w_h, pr)}', th.memory)}"
+        )
+        self.rule = self.cache.get(
+            rule,
+            size=28,
+            numbers=[(("w_h", 0, 0), format_number(self.w_h, pr))],
+            shown_text="dh_T/dh_t = prod W_h f'(z_s)",
+        )
         fit_width(self.rule, CONTENT_WIDTH)
         self.rule.move_to((0, RULE_Y, 0))
         left, right = -FRAME_HALF_W + MARGIN_X, FRAME_HALF_W - MARGIN_X
         self.bars = LogBars(
-            self.grad, th, pr, box=(left, right, BARS_BOTTOM, BARS_TOP), colour=th.memory,
-            key=lambda t: ("grad_to_last", t, 0, 0), title=f"|∂h{_sub(T)}/∂hₜ|, log scale",
-            factors=self.factors, factor_key=lambda t: ("backward_factor", t, 0, 0), always_label=(0, T - 1),
+            self.grad,
+            th,
+            pr,
+            box=(left, right, BARS_BOTTOM, BARS_TOP),
+            colour=th.memory,
+            key=lambda t: ("grad_to_last", t, 0, 0),
+            title=f"|∂h{_sub(T)}/∂hₜ|, log scale",
+            factors=self.factors,
+            factor_key=lambda t: ("backward_factor", t, 0, 0),
+            always_label=(0, T - 1),
         )
 
     def _equation(self, t: int) -> Any:
@@ -186,11 +200,11 @@ class GradientsScene(ExplainerScene):
         label.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)
         old_label = self.step_label if self.step_label is not None else self.context
         self.step_label = label
-        self.play(FadeOut(self.equation), FadeOut(old_label), FadeIn(label), FadeIn(block, shift=0.1 * UP),
-                  run_time=0.8)
+        self.play(
+            FadeOut(self.equation), FadeOut(old_label), FadeIn(label), FadeIn(block, shift=0.1 * UP), run_time=0.8
+        )
         self.wait(3.0)
 
 
 def _sub(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-

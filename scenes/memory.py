@@ -92,18 +92,25 @@ class MemoryScene(ExplainerScene):
         th, pr, T, k = self.theme, self.precision, self.steps, self.k
         self.title_mob = make_text(pretty(self.config.title), th, size=SIZE_HEADING, max_width=8.2)
         self.title_mob.move_to((0, HEADER_Y, 0)).to_edge(LEFT, buff=0.5)
-        self.context = make_text(f"{self.runs[0].sequence_label}  ·  {T} steps", th, size=SIZE_BODY,
-                                 colour=th.muted, max_width=5.0)
+        self.context = make_text(
+            f"{self.runs[0].sequence_label}  ·  {T} steps", th, size=SIZE_BODY, colour=th.muted, max_width=5.0
+        )
         self.context.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)
         self.statement = self._statement()
         series = [
             ChartSeries(self.names[0], self.original.h[:, 0], self.colours[0], key=lambda t: ("run", 0, "h", t, 0)),
-            ChartSeries(self.names[1], self.perturbed.h[:, 0], self.colours[1], key=lambda t: ("run", 1, "h", t, 0),
-                        dashed=True),
+            ChartSeries(
+                self.names[1], self.perturbed.h[:, 0], self.colours[1], key=lambda t: ("run", 1, "h", t, 0), dashed=True
+            ),
         ]
         self.chart = OverlayChart(
-            series, th, pr, width=COLUMN_SPLIT - LEFT_EDGE, height=AREA_TOP - CHART_BOTTOM,
-            title="hidden state of both runs", centre=((LEFT_EDGE + COLUMN_SPLIT) / 2, (AREA_TOP + CHART_BOTTOM) / 2),
+            series,
+            th,
+            pr,
+            width=COLUMN_SPLIT - LEFT_EDGE,
+            height=AREA_TOP - CHART_BOTTOM,
+            title="hidden state of both runs",
+            centre=((LEFT_EDGE + COLUMN_SPLIT) / 2, (AREA_TOP + CHART_BOTTOM) / 2),
         )
         _, _, c_bottom, c_top = self.chart.plot_box
         x_k = self.chart.column_x(k)
@@ -112,9 +119,15 @@ class MemoryScene(ExplainerScene):
         )
         self.chart.add(self.marker)
         self.bars = StepBars(
-            self.gap, th, pr, xs=[self.chart.column_x(t) for t in range(T)],
-            box=(LEFT_EDGE, COLUMN_SPLIT, AREA_BOTTOM, BARS_TOP), colour=self.gap_colour,
-            key=lambda t: ("gap", t, 0), title="gap between them |hₜ − h′ₜ|", always_label={k, T - 1},
+            self.gap,
+            th,
+            pr,
+            xs=[self.chart.column_x(t) for t in range(T)],
+            box=(LEFT_EDGE, COLUMN_SPLIT, AREA_BOTTOM, BARS_TOP),
+            colour=self.gap_colour,
+            key=lambda t: ("gap", t, 0),
+            title="gap between them |hₜ − h′ₜ|",
+            always_label={k, T - 1},
         )
         self.readout = self._readout(None)
 
@@ -123,12 +136,14 @@ class MemoryScene(ExplainerScene):
         th, pr, k = self.theme, self.precision, self.k
         parts = [
             make_text(f"The two runs differ only in x{_sub(k + 1)}:", th, size=SIZE_BODY),
-            make_number(self.original.x[k, 0], pr, th, key=("run", 0, "x", k, 0), size=SIZE_BODY,
-                        colour=self.colours[0]),
+            make_number(
+                self.original.x[k, 0], pr, th, key=("run", 0, "x", k, 0), size=SIZE_BODY, colour=self.colours[0]
+            ),
             make_text(f"({self.names[0]})", th, size=SIZE_SMALL, colour=th.muted),
             make_text("vs", th, size=SIZE_BODY),
-            make_number(self.perturbed.x[k, 0], pr, th, key=("run", 1, "x", k, 0), size=SIZE_BODY,
-                        colour=self.colours[1]),
+            make_number(
+                self.perturbed.x[k, 0], pr, th, key=("run", 1, "x", k, 0), size=SIZE_BODY, colour=self.colours[1]
+            ),
             make_text(f"({self.names[1]})", th, size=SIZE_SMALL, colour=th.muted),
         ]
         group = LabelGroup(*parts).arrange(RIGHT, buff=0.16)
@@ -141,37 +156,54 @@ class MemoryScene(ExplainerScene):
         th, pr = self.theme, self.precision
         rows: list[LabelGroup] = []
         if t is None:
-            rows.append(LabelGroup(make_text("both runs start from", th, size=SIZE_BODY - 2, colour=th.muted),
-                                   make_text("h₀ =", th, size=SIZE_BODY - 2),
-                                   make_number(self.original.params.h0[0], pr, th, key=("run", 0, "h0", 0),
-                                               size=SIZE_BODY - 2)))
+            rows.append(
+                LabelGroup(
+                    make_text("both runs start from", th, size=SIZE_BODY - 2, colour=th.muted),
+                    make_text("h₀ =", th, size=SIZE_BODY - 2),
+                    make_number(self.original.params.h0[0], pr, th, key=("run", 0, "h0", 0), size=SIZE_BODY - 2),
+                )
+            )
         else:
             s = _sub(t + 1)
             same = t != self.k
-            xs = [make_number(self.original.x[t, 0], pr, th, key=("run", 0, "x", t, 0), size=SIZE_BODY - 2,
-                              colour=th.input)]
+            xs = [
+                make_number(
+                    self.original.x[t, 0], pr, th, key=("run", 0, "x", t, 0), size=SIZE_BODY - 2, colour=th.input
+                )
+            ]
             if not same:
-                xs += [make_text("vs", th, size=SIZE_BODY - 2, colour=th.muted),
-                       make_number(self.perturbed.x[t, 0], pr, th, key=("run", 1, "x", t, 0), size=SIZE_BODY - 2,
-                                   colour=th.input)]
-            rows.append(LabelGroup(
-                make_text("input", th, size=SIZE_BODY - 2, colour=th.input),
-                make_text(f"x{s} =", th, size=SIZE_BODY - 2),
-                LabelGroup(*xs, *([make_text("(both)", th, size=SIZE_SMALL, colour=th.muted)] if same else []))
-                .arrange(RIGHT, buff=0.12),
-            ))
+                xs += [
+                    make_text("vs", th, size=SIZE_BODY - 2, colour=th.muted),
+                    make_number(
+                        self.perturbed.x[t, 0], pr, th, key=("run", 1, "x", t, 0), size=SIZE_BODY - 2, colour=th.input
+                    ),
+                ]
+            rows.append(
+                LabelGroup(
+                    make_text("input", th, size=SIZE_BODY - 2, colour=th.input),
+                    make_text(f"x{s} =", th, size=SIZE_BODY - 2),
+                    LabelGroup(
+                        *xs, *([make_text("(both)", th, size=SIZE_SMALL, colour=th.muted)] if same else [])
+                    ).arrange(RIGHT, buff=0.12),
+                )
+            )
             for i, traj in enumerate((self.original, self.perturbed)):
-                rows.append(LabelGroup(
-                    make_text(self.names[i], th, size=SIZE_BODY - 2, colour=self.colours[i], max_width=1.6),
-                    make_text(f"h{s} =" if i == 0 else f"h′{s} =", th, size=SIZE_BODY - 2),
-                    make_number(traj.h[t, 0], pr, th, key=("run", i, "h", t, 0), size=SIZE_BODY - 2,
-                                colour=self.colours[i]),
-                ))
-            rows.append(LabelGroup(
-                make_text("gap", th, size=SIZE_BODY - 2, colour=self.gap_colour),
-                make_text(f"|h{s} − h′{s}| =", th, size=SIZE_BODY - 2),
-                make_number(self.gap[t], pr, th, key=("gap", t, 0), size=SIZE_BODY - 2, colour=self.gap_colour),
-            ))
+                rows.append(
+                    LabelGroup(
+                        make_text(self.names[i], th, size=SIZE_BODY - 2, colour=self.colours[i], max_width=1.6),
+                        make_text(f"h{s} =" if i == 0 else f"h′{s} =", th, size=SIZE_BODY - 2),
+                        make_number(
+                            traj.h[t, 0], pr, th, key=("run", i, "h", t, 0), size=SIZE_BODY - 2, colour=self.colours[i]
+                        ),
+                    )
+                )
+            rows.append(
+                LabelGroup(
+                    make_text("gap", th, size=SIZE_BODY - 2, colour=self.gap_colour),
+                    make_text(f"|h{s} − h′{s}| =", th, size=SIZE_BODY - 2),
+                    make_number(self.gap[t], pr, th, key=("gap", t, 0), size=SIZE_BODY - 2, colour=self.gap_colour),
+                )
+            )
         x_name, x_eq = RIGHT_LEFT + 0.1, RIGHT_LEFT + 1.8
         group = LabelGroup()
         for j, row in enumerate(rows):
@@ -195,8 +227,10 @@ class MemoryScene(ExplainerScene):
             return f"Step {step}: the inputs are still identical, so both runs reach h_{step} = {h0}."
         if t == k:
             x0, x1 = format_number(self.original.x[k, 0], pr), format_number(self.perturbed.x[k, 0], pr)
-            return (f"Step {step}: here the inputs differ ({x0} against {x1}): h_{step} = {h0} against {h1}, "
-                    f"a gap of {gap}.")
+            return (
+                f"Step {step}: here the inputs differ ({x0} against {x1}): h_{step} = {h0} against {h1}, "
+                f"a gap of {gap}."
+            )
         return f"Step {step}: the inputs agree again, but the states still differ by {gap} ({h0} against {h1})."
 
     # -- storyboard ---------------------------------------------------------------------------
@@ -264,8 +298,12 @@ class MemoryScene(ExplainerScene):
         if overflow > 0:
             self.heatmap.shift(LEFT * min(overflow, self.heatmap.get_left()[0] - RIGHT_LEFT))
         outline, draw = self.heatmap.make_column_highlight(k, self.colours[1])
-        self.play(FadeOut(self.readout), self._swap_step_label("sensitivity"),
-                  self.heatmap.make_reveal_animation(run_time=1.6), run_time=1.6)
+        self.play(
+            FadeOut(self.readout),
+            self._swap_step_label("sensitivity"),
+            self.heatmap.make_reveal_animation(run_time=1.6),
+            run_time=1.6,
+        )
         self.add(self.heatmap)
         self.play(draw)
         self.add(outline)
@@ -278,8 +316,11 @@ class MemoryScene(ExplainerScene):
             f"One change at t = {k + 1} moved h by {format_number(self.gap[k], pr)}; "
             f"at t = {T} the gap is {format_number(self.gap[T - 1], pr)}."
         ]
-        notes = [o for o in observations(self.original) if o.kind in ("memory", "forgotten", "saturated", "dead",
-                                                                       "exploding", "overflow")]
+        notes = [
+            o
+            for o in observations(self.original)
+            if o.kind in ("memory", "forgotten", "saturated", "dead", "exploding", "overflow")
+        ]
         if notes:
             parts.append(f"The original run: {notes[0].text}.")
         text = " ".join(parts)

@@ -98,8 +98,9 @@ class UnrolledScene(ExplainerScene):
         th, traj, pr = self.theme, self.trajectory, self.precision
         self.cache = FormulaCache(th)
         self.chain = UnrolledChain(traj, th, pr, top=CHAIN_TOP, width=14.2 - 2 * MARGIN_X - 0.3)
-        self.equation = EquationLine(traj, th, pr, self.cache, max_width=14.2 - 2 * MARGIN_X,
-                                     size=30 if traj.is_scalar else 26)
+        self.equation = EquationLine(
+            traj, th, pr, self.cache, max_width=14.2 - 2 * MARGIN_X, size=30 if traj.is_scalar else 26
+        )
         # The band is as tall as the tallest step equation (vector lines are taller).
         probe = self.equation.for_step(0)
         self.eq_height = probe.height
@@ -116,7 +117,11 @@ class UnrolledScene(ExplainerScene):
         self.chart = StateChart(traj, th, pr, width=right - chart_left, height=band_h)
         self.chart.move_to(((chart_left + right) / 2, band_y, 0))
         self.sequence_label = make_text(
-            f"{self.run.sequence_label}  ·  {traj.steps} steps", th, size=SIZE_BODY, colour=th.muted, max_width=8.0,
+            f"{self.run.sequence_label}  ·  {traj.steps} steps",
+            th,
+            size=SIZE_BODY,
+            colour=th.muted,
+            max_width=8.0,
         )
         self.sequence_label.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=MARGIN_X)
 
@@ -161,9 +166,7 @@ class UnrolledScene(ExplainerScene):
     def _inputs(self) -> None:
         traj = self.trajectory
         shown = min(traj.steps, len(self.chain.visible_range()) - 1)
-        values = ", ".join(
-            _spoken_vector(traj.x[t], self.precision) for t in range(min(shown, 6))
-        )
+        values = ", ".join(_spoken_vector(traj.x[t], self.precision) for t in range(min(shown, 6)))
         more = " and so on" if traj.steps > min(shown, 6) else ""
         self.start_section(
             "The input sequence",
@@ -256,8 +259,12 @@ class UnrolledScene(ExplainerScene):
         traj = self.trajectory
         notes = _observations(traj)[:2]
         texts = [_sentence(getattr(n, "text", str(n))) for n in notes]
-        caption = " ".join(texts) if texts else (
-            f"After {traj.steps} steps the hidden state has carried information from every input along the chain."
+        caption = (
+            " ".join(texts)
+            if texts
+            else (
+                f"After {traj.steps} steps the hidden state has carried information from every input along the chain."
+            )
         )
         self.start_section("Summary", caption, name="summary")
         anims: list[Animation] = [self.chain.make_focus_animation(None), self._swap_header("summary")]
@@ -266,9 +273,9 @@ class UnrolledScene(ExplainerScene):
         anims.append(self.chart.make_reveal_animation(run_time=1.0))
         self.play(*anims, run_time=1.0)
         if texts:
-            lines = VGroup(*(
-                make_text(textwrap.fill(s, 86), self.theme, size=SIZE_SMALL + 2, max_width=13.0) for s in texts
-            )).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+            lines = VGroup(
+                *(make_text(textwrap.fill(s, 86), self.theme, size=SIZE_SMALL + 2, max_width=13.0) for s in texts)
+            ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
             max_h = self.eq_height + 2 * BAND_GAP - 0.1
             if lines.height > max_h:
                 lines.scale(max(max_h / lines.height, 0.8))

@@ -19,11 +19,15 @@ import pytest
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--set_test", action="store_true", default=False,
+        "--set_test",
+        action="store_true",
+        default=False,
         help="write the control frames of frames_comparison tests instead of comparing",
     )
     parser.addoption(
-        "--show_diff", action="store_true", default=False,
+        "--show_diff",
+        action="store_true",
+        default=False,
         help="show a visual diff when a frames_comparison test fails",
     )
 

@@ -37,8 +37,14 @@ CRASHES = 2.5  # kills its worker process every time
 CRASHES_ONCE = 3.5  # kills its worker process on the first attempt only
 
 
-def fake_render(cfg: Any, out_dir: Path, quality: str | None = None, fmt: str | None = None,
-                force: bool = False, quiet: bool = False) -> ClipResult:
+def fake_render(
+    cfg: Any,
+    out_dir: Path,
+    quality: str | None = None,
+    fmt: str | None = None,
+    force: bool = False,
+    quiet: bool = False,
+) -> ClipResult:
     """Write a clip's files the way :func:`explainer.clip.render_clip` lays them out."""
     quality, fmt = quality or cfg.output.quality, fmt or cfg.output.format
     digest = clip_hash(cfg, quality, fmt)
@@ -199,13 +205,18 @@ def test_a_crashing_worker_fails_only_its_job(tmp_path: Path, monkeypatch: pytes
     sweep = load_sweep(make_sweep(tmp_path, [CRASHES_ONCE, 0.5, CRASHES, 1.0]))
     report = run_batch(sweep, tmp_path / "out", jobs=2, render_fn=fake_render, console=quiet_console())
     status = {r.name: r.status for r in report.records}
-    assert status == {"tiny-w_h_3.5": "rendered", "tiny-w_h_0.5": "rendered", "tiny-w_h_2.5": "failed",
-                      "tiny-w_h_1": "rendered"}
+    assert status == {
+        "tiny-w_h_3.5": "rendered",
+        "tiny-w_h_0.5": "rendered",
+        "tiny-w_h_2.5": "failed",
+        "tiny-w_h_1": "rendered",
+    }
     assert "worker process died while rendering this clip, twice" in (report.records[2].error or "")
     assert (tmp_path / "tiny-w_h_3.5").read_text() == "crashed once"  # it did crash, and was retried
     assert report.exit_code == 1
-    assert complete_or_absent(tmp_path / "out" / "s", sweep) == {j.name: j.config.rnn.w_h != CRASHES
-                                                                  for j in sweep.jobs}
+    assert complete_or_absent(tmp_path / "out" / "s", sweep) == {
+        j.name: j.config.rnn.w_h != CRASHES for j in sweep.jobs
+    }
 
 
 def test_progress_lines_when_not_a_terminal(tmp_path: Path) -> None:
@@ -214,11 +225,17 @@ def test_progress_lines_when_not_a_terminal(tmp_path: Path) -> None:
     run_batch(sweep, tmp_path / "out", jobs=1, render_fn=fake_render, console=console)
     lines = console.file.getvalue().splitlines()
     assert lines[0] == "batch s: 3 clips, 0 up to date, 3 to render on 1 local worker process"
-    assert [line.split(" ", 2)[:2] for line in lines[1:]] == [["[1/3]", "rendered"], ["[2/3]", "FAILED"],
-                                                             ["[3/3]", "rendered"]]
+    assert [line.split(" ", 2)[:2] for line in lines[1:]] == [
+        ["[1/3]", "rendered"],
+        ["[2/3]", "FAILED"],
+        ["[3/3]", "rendered"],
+    ]
     assert "[eta " in lines[1] and "[eta " not in lines[3]
-    assert lines[2] == "[2/3] FAILED tiny-w_h_1.5: RuntimeError: cannot draw w_h = 1.5 second line  [eta " + \
-        lines[2].rsplit("[eta ", 1)[1]
+    assert (
+        lines[2]
+        == "[2/3] FAILED tiny-w_h_1.5: RuntimeError: cannot draw w_h = 1.5 second line  [eta "
+        + lines[2].rsplit("[eta ", 1)[1]
+    )
 
 
 def test_live_progress_on_a_terminal(tmp_path: Path) -> None:
@@ -233,8 +250,9 @@ def test_live_progress_on_a_terminal(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- the command
 
 
-def test_command_exit_codes_and_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_exit_codes_and_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import explainer.batch as batch
 
     real = batch.run_batch
@@ -258,8 +276,9 @@ def test_command_exit_codes_and_summary(tmp_path: Path, monkeypatch: pytest.Monk
         ({"scheduler": "not an address"}, "--scheduler must be 'local' or an address"),
     ],
 )
-def test_command_refuses_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str], kwargs: dict[str, Any],
-                                     message: str) -> None:
+def test_command_refuses_bad_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kwargs: dict[str, Any], message: str
+) -> None:
     sweep = make_sweep(tmp_path, [0.5])
     assert run_batch_command(sweep, out_dir=tmp_path / "out", **kwargs) == 2
     err = capsys.readouterr().err
@@ -274,8 +293,9 @@ def test_unreachable_scheduler_is_a_usage_error(tmp_path: Path) -> None:
         port = s.getsockname()[1]
     sweep = load_sweep(make_sweep(tmp_path, [0.5]))
     with pytest.raises(BatchError, match="cannot reach the Dask scheduler"):
-        run_batch(sweep, tmp_path / "out", scheduler=f"tcp://127.0.0.1:{port}", render_fn=fake_render,
-                  console=quiet_console())
+        run_batch(
+            sweep, tmp_path / "out", scheduler=f"tcp://127.0.0.1:{port}", render_fn=fake_render, console=quiet_console()
+        )
 
 
 # ----------------------------------------------------------------------------- interrupts
@@ -296,10 +316,20 @@ RUNNER = textwrap.dedent("""\
 def start_runner(tmp_path: Path, sweep_path: Path, out: Path, delay: float) -> subprocess.Popen[str]:
     pids = tmp_path / "pids"
     pids.mkdir(exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(TESTS)]), "FAKE_DELAY": str(delay),
-           "FAKE_PID_DIR": str(pids)}
-    return subprocess.Popen([sys.executable, "-c", RUNNER, str(sweep_path), str(out)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(TESTS)]),
+        "FAKE_DELAY": str(delay),
+        "FAKE_PID_DIR": str(pids),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-c", RUNNER, str(sweep_path), str(out)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(predicate: Any, timeout: float, what: str) -> None:
@@ -364,8 +394,10 @@ def test_dask_backend_installs_returned_files(tmp_path: Path) -> None:
     sweep = load_sweep(make_sweep(tmp_path, [0.5, FAILS, 1.0]))
     out = tmp_path / "out"
     # Threads in this process: the fast path through the Dask code; real processes are in the slow tests.
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         report = run_batch(sweep, out, client=client, render_fn=fake_render, console=quiet_console())
     assert report.backend == "dask"
     assert [r.status for r in report.records] == ["rendered", "failed", "rendered"]

@@ -37,7 +37,10 @@ grid:
 def render_batch(sweep: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(ROOT / "render.py"), "batch", str(sweep), "-q", "l", "-o", str(out), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=400,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=400,
     )
 
 
@@ -81,15 +84,36 @@ def cluster(tmp_path: Path) -> Iterator[str]:
     worker_home = tmp_path / "worker-home"  # the worker's own folder: it shares no files with us
     worker_home.mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # how a worker gets the project's code
-    procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                              stdout=(logs / "scheduler.log").open("w"), stderr=subprocess.STDOUT, env=env)]
+    procs = [
+        subprocess.Popen(
+            [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            stdout=(logs / "scheduler.log").open("w"),
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    ]
     try:
         wait_for(lambda: _listening(port), 60, "the scheduler")
-        procs.append(subprocess.Popen(
-            [DASK, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
-             "--local-directory", str(worker_home)],
-            stdout=(logs / "worker.log").open("w"), stderr=subprocess.STDOUT, env=env, cwd=worker_home,
-        ))
+        procs.append(
+            subprocess.Popen(
+                [
+                    DASK,
+                    "worker",
+                    address,
+                    "--nworkers",
+                    "1",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--local-directory",
+                    str(worker_home),
+                ],
+                stdout=(logs / "worker.log").open("w"),
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=worker_home,
+            )
+        )
         yield address
     finally:
         for p in reversed(procs):

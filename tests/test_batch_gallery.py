@@ -52,7 +52,13 @@ def test_srt_to_vtt_empty_and_junk() -> None:
 
 def test_format_value() -> None:
     assert [format_value(v) for v in (1.5, 2.0, 1e-05, 3, True, "relu", [[1, 0.5], [0, 1]])] == [
-        "1.5", "2", "1e-05", "3", "true", "relu", "[[1, 0.5], [0, 1]]",
+        "1.5",
+        "2",
+        "1e-05",
+        "3",
+        "true",
+        "relu",
+        "[[1, 0.5], [0, 1]]",
     ]
 
 
@@ -85,15 +91,36 @@ SRT = "1\n00:00:00,000 --> 00:00:02,000\nHello <world> & co\n"
 def gallery(tmp_path: Path) -> tuple[Path, list[ClipRecord], dict[str, Path]]:
     sweep_dir = tmp_path / "out" / "demo"
     records = [
-        ClipRecord("c-w_h_0.5", {"rnn.w_h": 0.5, "rnn.activation": "tanh"}, "rendered", "h1", 21.0, 9.5,
-                   fake_clip(sweep_dir, "c-w_h_0.5", (255, 0, 0), SRT), title="A & B"),
-        ClipRecord("c-w_h_1", {"rnn.w_h": 1.0, "rnn.activation": "tanh"}, "cached", "h2", 21.0, 0.0,
-                   fake_clip(sweep_dir, "c-w_h_1", (0, 0, 255), SRT)),
-        ClipRecord("c-w_h_1.5", {"rnn.w_h": 1.5, "rnn.activation": "relu"}, "failed",
-                   error="RuntimeError: <boom>"),
+        ClipRecord(
+            "c-w_h_0.5",
+            {"rnn.w_h": 0.5, "rnn.activation": "tanh"},
+            "rendered",
+            "h1",
+            21.0,
+            9.5,
+            fake_clip(sweep_dir, "c-w_h_0.5", (255, 0, 0), SRT),
+            title="A & B",
+        ),
+        ClipRecord(
+            "c-w_h_1",
+            {"rnn.w_h": 1.0, "rnn.activation": "tanh"},
+            "cached",
+            "h2",
+            21.0,
+            0.0,
+            fake_clip(sweep_dir, "c-w_h_1", (0, 0, 255), SRT),
+        ),
+        ClipRecord("c-w_h_1.5", {"rnn.w_h": 1.5, "rnn.activation": "relu"}, "failed", error="RuntimeError: <boom>"),
         ClipRecord("c-w_h_2", {"rnn.w_h": 2.0, "rnn.activation": "relu"}, "not_run"),
-        ClipRecord("c-w_h_3", {"rnn.w_h": 3.0, "rnn.activation": "relu"}, "rendered", "h5", 21.0, 9.0,
-                   fake_clip(sweep_dir, "c-w_h_3", (0, 255, 0), SRT)),
+        ClipRecord(
+            "c-w_h_3",
+            {"rnn.w_h": 3.0, "rnn.activation": "relu"},
+            "rendered",
+            "h5",
+            21.0,
+            9.0,
+            fake_clip(sweep_dir, "c-w_h_3", (0, 255, 0), SRT),
+        ),
     ]
     paths = write_gallery(sweep_dir, "demo", ["rnn.w_h", "rnn.activation"], records, {"quality": "l"})
     return sweep_dir, records, paths
@@ -144,8 +171,9 @@ def test_gallery_files(gallery: tuple[Path, list[ClipRecord], dict[str, Path]]) 
     assert doc["clips"][0]["files"]["vtt"] == "c-w_h_0.5/c-w_h_0.5.vtt"
 
 
-def test_index_html_lists_every_clip_with_relative_files(gallery: tuple[Path, list[ClipRecord], dict[str, Path]]
-                                                         ) -> None:
+def test_index_html_lists_every_clip_with_relative_files(
+    gallery: tuple[Path, list[ClipRecord], dict[str, Path]],
+) -> None:
     sweep_dir, records, paths = gallery
     page = PageParser()
     page.feed(paths["index_html"].read_text())
@@ -218,10 +246,24 @@ def browser_dom(url: str, budget_ms: int = 15000) -> str:
     assert CHROMIUM is not None
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
         proc = subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", f"--virtual-time-budget={budget_ms}", "--dump-dom", url],
-            capture_output=True, text=True, timeout=120,
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                f"--virtual-time-budget={budget_ms}",
+                "--dump-dom",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
@@ -280,7 +322,7 @@ def probe_gallery(sweep_dir: Path) -> dict[str, Any]:
     assert start >= 0, f"the probe did not finish: {dom[-1500:]}"
     import html
 
-    return json.loads(html.unescape(dom[start + len('<pre id="probe">'): dom.index("</pre>", start)]))
+    return json.loads(html.unescape(dom[start + len('<pre id="probe">') : dom.index("</pre>", start)]))
 
 
 @needs_chromium

@@ -58,7 +58,10 @@ def batch(sweep: Path, out: Path, *args: str, timeout: float = 400) -> tuple[sub
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", COMMAND, "batch", str(sweep), "-q", "l", "-o", str(out), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     return proc, time.perf_counter() - started
 
@@ -74,8 +77,12 @@ def probe(video: Path) -> dict[str, Any]:
     with av.open(str(video)) as c:
         s = c.streams.video[0]
         frames = sum(1 for _ in c.decode(s))
-        return {"width": s.codec_context.width, "height": s.codec_context.height, "frames": frames,
-                "duration": float(c.duration / av.time_base)}
+        return {
+            "width": s.codec_context.width,
+            "height": s.codec_context.height,
+            "frames": frames,
+            "duration": float(c.duration / av.time_base),
+        }
 
 
 def srt_cues(path: Path) -> int:
@@ -130,7 +137,10 @@ def test_killed_batch_resumes_and_a_failing_job_spares_the_others(tmp_path: Path
     sweep_dir = out / "tiny_sweep"
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "render.py"), "batch", str(sweep_path), "-q", "l", "-j", "2", "-o", str(out)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         first = sweep_dir / sweep.jobs[0].name / f"{sweep.jobs[0].name}.json"
@@ -143,8 +153,9 @@ def test_killed_batch_resumes_and_a_failing_job_spares_the_others(tmp_path: Path
         proc.communicate()
     # The orphaned workers notice and stop, removing their staging folders.
     # Generous: on a loaded 2-core CI machine a worker may be mid-frame for a while.
-    wait_for(lambda: not [p for p in sweep_dir.iterdir() if p.name.startswith(".staging")], 120,
-             "the workers to clean up")
+    wait_for(
+        lambda: not [p for p in sweep_dir.iterdir() if p.name.startswith(".staging")], 120, "the workers to clean up"
+    )
     done = complete_or_absent(sweep_dir, sweep)
     assert any(done.values()) and not all(done.values()), done
 

@@ -17,8 +17,9 @@ BAD = sorted((ROOT / "tests" / "data" / "bad").glob("*"))
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(ROOT / "render.py"), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "render.py"), *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_validate_accepts_every_shipped_config() -> None:
@@ -44,9 +45,7 @@ def test_validate_mixed_good_and_bad_exits_2_and_reports_only_the_bad(tmp_path: 
     bad.write_text("sequence:\n  kind: sine\nrnn:\n  activation: tahn\n")
     res = cli("validate", str(CONFIGS[0]), str(bad))
     assert res.returncode == 2
-    assert res.stderr.strip() == (
-        f"{bad}:4:15: rnn.activation: " + res.stderr.split("rnn.activation: ", 1)[1].strip()
-    )
+    assert res.stderr.strip() == (f"{bad}:4:15: rnn.activation: " + res.stderr.split("rnn.activation: ", 1)[1].strip())
     assert "did you mean 'tanh'" in res.stderr
 
 
@@ -64,8 +63,7 @@ def test_validate_and_trace_do_not_import_manim() -> None:
 
 def test_trace_json_matches_the_recurrence_for_every_shipped_config() -> None:
     """Recompute h_t = f(W_x x_t + W_h h_(t-1) + b) independently from the printed numbers."""
-    acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
-            "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z))}
+    acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z))}
     for path in CONFIGS:
         res = cli("trace", str(path), "--json")
         assert res.returncode == 0, (path, res.stderr)
@@ -81,7 +79,8 @@ def test_trace_json_matches_the_recurrence_for_every_shipped_config() -> None:
             x = x.reshape(len(x), -1)
             H = 1 if h.ndim == 1 else h.shape[1]
             h2 = h.reshape(len(h), H)
-            w_x = np.array(run["w_x"], dtype=float).reshape(H, -1) if np.ndim(run["w_x"]) else np.full((H, 1), run["w_x"])
+            w_x = np.array(run["w_x"], dtype=float)
+            w_x = w_x.reshape(H, -1) if w_x.ndim else np.full((H, 1), float(w_x))
             w_h = np.array(run["w_h"], dtype=float).reshape(H, H)
             b = np.broadcast_to(np.array(run["b"], dtype=float), (H,))
             prev = np.broadcast_to(np.array(run["h0"], dtype=float), (H,))
@@ -124,8 +123,9 @@ def test_render_of_a_bad_config_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args", [[], ["render"], ["frobnicate"], ["render", "x.yaml", "-q", "z"],
-                                  ["render", "x.yaml", "--format", "avi"]])
+@pytest.mark.parametrize(
+    "args", [[], ["render"], ["frobnicate"], ["render", "x.yaml", "-q", "z"], ["render", "x.yaml", "--format", "avi"]]
+)
 def test_usage_errors_exit_2_on_one_line(args: list[str]) -> None:
     res = cli(*args)
     assert res.returncode == 2
@@ -140,12 +140,20 @@ def test_missing_config_file_is_one_line_exit_2(tmp_path: Path) -> None:
     assert "nope.yaml" in res.stderr
 
 
-@pytest.mark.parametrize(("text", "where"), [
-    ("scene: compare\nsequence: {kind: sine, length: 40}\n", ":2:32: sequence.length: scene 'compare' shows at most 32"),
-    ("scene: memory\nsequence: {kind: sine}\nrnn: {w_h: [[1, 0], [0, 1]], w_x: [[1], [1]]}\n",
-     ":3:12: rnn.w_h: scene 'memory' shows a scalar hidden state (H = 1); this config has H = 2"),
-    ("sequence: {kind: sine, length: 200}\n", ":1:32: sequence.length: scene 'unrolled' shows at most 128 steps"),
-])
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (
+            "scene: compare\nsequence: {kind: sine, length: 40}\n",
+            ":2:32: sequence.length: scene 'compare' shows at most 32",
+        ),
+        (
+            "scene: memory\nsequence: {kind: sine}\nrnn: {w_h: [[1, 0], [0, 1]], w_x: [[1], [1]]}\n",
+            ":3:12: rnn.w_h: scene 'memory' shows a scalar hidden state (H = 1); this config has H = 2",
+        ),
+        ("sequence: {kind: sine, length: 200}\n", ":1:32: sequence.length: scene 'unrolled' shows at most 128 steps"),
+    ],
+)
 def test_validate_refuses_what_the_scene_cannot_draw_but_trace_computes_it(
     tmp_path: Path, text: str, where: str
 ) -> None:

@@ -278,12 +278,15 @@ def test_defaults_from_the_schema() -> None:
     assert cfg.source is None and cfg.name == "rnn_explainer"
 
 
-@pytest.mark.parametrize(("kind", "params"), [
-    ("linear", {"start": 1.0, "step": 1.0}),
-    ("alternating", {"a": 1.0, "b": -1.0}),
-    ("exponential", {"base": 2.0}),
-    ("fibonacci", {}),
-])
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [
+        ("linear", {"start": 1.0, "step": 1.0}),
+        ("alternating", {"a": 1.0, "b": -1.0}),
+        ("exponential", {"base": 2.0}),
+        ("fibonacci", {}),
+    ],
+)
 def test_kind_parameter_defaults(kind: str, params: dict[str, float]) -> None:
     assert load_config_text(f"sequence: {{kind: {kind}}}\n").sequence.params == params
 
@@ -321,7 +324,8 @@ def test_hidden_size_up_to_64() -> None:
     # them: check_renderable names the field.
     cfg = load_config_text(f"sequence: {{kind: sine}}\nrnn: {{w_h: {matrix(64)}}}\n")
     assert cfg.hidden_size == 64
-    with pytest.raises(ConfigError, match=r"^<string>:2:12: rnn\.w_h: scene 'unrolled' shows at most 4 hidden units; .*H = 64"):
+    expected = r"^<string>:2:12: rnn\.w_h: scene 'unrolled' shows at most 4 hidden units; .*H = 64"
+    with pytest.raises(ConfigError, match=expected):
         cfg.check_renderable()
     load_config_text(f"sequence: {{kind: sine}}\nrnn: {{w_h: {matrix(4)}}}\n").check_renderable()
     with pytest.raises(ConfigError, match="at most 64"):
@@ -449,15 +453,40 @@ def test_arbitrary_bytes_never_crash(raw: bytes) -> None:
 
 
 _SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**30, 10**30), st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([*SEQUENCE_KINDS, *NORMALIZATIONS, *ACTIVATIONS, "rnn.w_h", "compare", "../x", ""]),
 )
 _KEYS = st.sampled_from(
-    ["scene", "sequence", "rnn", "compare", "memory", "style", "output", "title", "kind", "length", "values",
-     "w_x", "w_h", "b", "h0", "field", "drop", "delta", "name", "bogus", *SEQUENCE_DEFAULTS["sine"]]
+    [
+        "scene",
+        "sequence",
+        "rnn",
+        "compare",
+        "memory",
+        "style",
+        "output",
+        "title",
+        "kind",
+        "length",
+        "values",
+        "w_x",
+        "w_h",
+        "b",
+        "h0",
+        "field",
+        "drop",
+        "delta",
+        "name",
+        "bogus",
+        *SEQUENCE_DEFAULTS["sine"],
+    ]
 )
-_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4),
-                       max_leaves=12)
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4), max_leaves=12
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -30,10 +30,7 @@ def _steps(n: int, first: float = 6.0, step: float = 2.0) -> list[Section]:
 
 def test_srt_blocks_are_numbered_timed_and_in_order() -> None:
     text = srt_text([Section("a", 0.0, 1.5, "One."), Section("b", 1.5, 62.25, "Two.")])
-    assert text == (
-        "1\n00:00:00,000 --> 00:00:01,500\nOne.\n\n"
-        "2\n00:00:01,500 --> 00:01:02,250\nTwo.\n"
-    )
+    assert text == ("1\n00:00:00,000 --> 00:00:01,500\nOne.\n\n2\n00:00:01,500 --> 00:01:02,250\nTwo.\n")
 
 
 def test_srt_skips_empty_and_zero_length_sections() -> None:
@@ -113,8 +110,13 @@ def test_atomic_write_leaves_old_file_when_interrupted(tmp_path: Path, monkeypat
 
 
 def test_mixed_merged_chapter_names_every_part_in_order() -> None:
-    secs = [Section("Network", 0.0, 3.0, ""), Section("t = 1", 3.0, 5.0, ""), Section("t = 2", 5.0, 7.0, ""),
-            Section("t = 3", 7.0, 8.0, ""), Section("Summary", 8.0, 11.0, "")]
+    secs = [
+        Section("Network", 0.0, 3.0, ""),
+        Section("t = 1", 3.0, 5.0, ""),
+        Section("t = 2", 5.0, 7.0, ""),
+        Section("t = 3", 7.0, 8.0, ""),
+        Section("Summary", 8.0, 11.0, ""),
+    ]
     assert [c.title for c in merge_chapters(secs)] == ["Network, t = 1-3, Summary"]
 
 

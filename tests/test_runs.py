@@ -25,14 +25,17 @@ def runs_of(text: str) -> list[Run]:
     return build_runs(load_config_text(text))
 
 
-@pytest.mark.parametrize(("scene", "extra", "count"), [
-    ("unrolled", "", 1),
-    ("gradients", "", 1),
-    ("compare", "", 3),  # default: tanh, relu, sigmoid
-    ("compare", "compare: {field: rnn.b, values: [0, 0.5]}\n", 2),
-    ("weights", "compare: {field: rnn.w_h, values: [0.5, 1.0, 1.5, 2.0]}\n", 4),
-    ("memory", "", 2),
-])
+@pytest.mark.parametrize(
+    ("scene", "extra", "count"),
+    [
+        ("unrolled", "", 1),
+        ("gradients", "", 1),
+        ("compare", "", 3),  # default: tanh, relu, sigmoid
+        ("compare", "compare: {field: rnn.b, values: [0, 0.5]}\n", 2),
+        ("weights", "compare: {field: rnn.w_h, values: [0.5, 1.0, 1.5, 2.0]}\n", 4),
+        ("memory", "", 2),
+    ],
+)
 def test_number_of_runs_per_scene(scene: str, extra: str, count: int) -> None:
     assert len(runs_of(f"scene: {scene}\nsequence: {{kind: sine}}\n{extra}")) == count
 
@@ -100,18 +103,23 @@ def test_matrix_compare_values_and_labels() -> None:
 
 
 def test_compare_sequence_kinds_change_the_inputs() -> None:
-    runs = runs_of("scene: compare\nsequence: {kind: sine, period: 4, length: 4}\n"
-                   "compare: {field: sequence.kind, values: [sine, fibonacci]}\n")
+    runs = runs_of(
+        "scene: compare\nsequence: {kind: sine, period: 4, length: 4}\n"
+        "compare: {field: sequence.kind, values: [sine, fibonacci]}\n"
+    )
     assert [r.label for r in runs] == ["Sine", "Fibonacci"]
     np.testing.assert_allclose(runs[0].trajectory.x[:, 0], [0, 1, 0, -1], atol=1e-12)
     np.testing.assert_allclose(runs[1].trajectory.x[:, 0], [1, 1, 2, 3])
 
 
-@pytest.mark.parametrize(("memory", "label", "changed"), [
-    ("{perturb_step: 3, delta: 1.0}", "x_3 + 1", lambda v: v + 1.0),
-    ("{perturb_step: 2, delta: -0.5}", "x_2 - 0.5", lambda v: v - 0.5),
-    ("{perturb_step: 4, drop: true}", "x_4 = 0", lambda v: 0.0),
-])
+@pytest.mark.parametrize(
+    ("memory", "label", "changed"),
+    [
+        ("{perturb_step: 3, delta: 1.0}", "x_3 + 1", lambda v: v + 1.0),
+        ("{perturb_step: 2, delta: -0.5}", "x_2 - 0.5", lambda v: v - 0.5),
+        ("{perturb_step: 4, drop: true}", "x_4 = 0", lambda v: 0.0),
+    ],
+)
 def test_memory_perturbs_exactly_one_input(memory: str, label: str, changed) -> None:
     original, perturbed = runs_of(f"scene: memory\nsequence: {{kind: linear, length: 6}}\nmemory: {memory}\n")
     k = int(label[2])
@@ -124,7 +132,7 @@ def test_memory_perturbs_exactly_one_input(memory: str, label: str, changed) -> 
     # the past is untouched, the perturbed step and (with W_h != 0) every later one differ
     h0, h1 = original.trajectory.h[:, 0], perturbed.trajectory.h[:, 0]
     np.testing.assert_array_equal(h0[: k - 1], h1[: k - 1])
-    assert np.all(h0[k - 1:] != h1[k - 1:])
+    assert np.all(h0[k - 1 :] != h1[k - 1 :])
     assert perturbed.overrides["memory.perturb_step"] == k
 
 

@@ -105,8 +105,12 @@ def test_equation_line_substitutes_the_hand_computed_numbers():
     z_line, h_line = eq.for_step(1)
     z_nums = dict(z_line.shown_numbers)
     assert z_nums == {
-        ("w_x", 0, 0): "0.50", ("x", 1, 0): "2.00", ("w_h", 0, 0): "0.80",
-        ("h", 0, 0): f"{h1:.2f}", ("b", 0): "0.10", ("z", 1, 0): f"{z2:.2f}",
+        ("w_x", 0, 0): "0.50",
+        ("x", 1, 0): "2.00",
+        ("w_h", 0, 0): "0.80",
+        ("h", 0, 0): f"{h1:.2f}",
+        ("b", 0): "0.10",
+        ("z", 1, 0): f"{z2:.2f}",
     }
     assert dict(h_line.shown_numbers) == {("z", 1, 0): f"{z2:.2f}", ("h", 1, 0): f"{h2:.2f}"}
     # The numbers are in the typeset source in that order.
@@ -121,8 +125,7 @@ def test_step_caption_reads_the_numbers_aloud():
     h1 = math.tanh(0.6)
     z2 = 0.5 * 2 + 0.8 * h1 + 0.1
     assert step_caption(traj, 1, 2) == (
-        f"Step 2: 0.5 times 2 plus 0.8 times {h1:.2f} plus 0.1 gives {z2:.2f}; "
-        f"tanh squashes it to {math.tanh(z2):.2f}"
+        f"Step 2: 0.5 times 2 plus 0.8 times {h1:.2f} plus 0.1 gives {z2:.2f}; tanh squashes it to {math.tanh(z2):.2f}"
     )
     relu = _trajectory([-3.0], activation="relu")
     assert step_caption(relu, 0, 2).endswith("ReLU clips it to 0.00")
@@ -253,8 +256,10 @@ def test_scene_registry_resolves_unrolled_and_rejects_unknown_kinds():
     ("kwargs", "message"),
     [
         ({"w_x": np.ones((5, 1)).tolist(), "w_h": np.eye(5).tolist()}, "at most 4 hidden units"),
-        ({"kind": "custom", "values": np.ones((3, 5)).tolist(), "length": 3, "w_x": np.ones((1, 5)).tolist()},
-         "at most 4 input dimensions"),
+        (
+            {"kind": "custom", "values": np.ones((3, 5)).tolist(), "length": 3, "w_x": np.ones((1, 5)).tolist()},
+            "at most 4 input dimensions",
+        ),
     ],
 )
 def test_unrolled_scene_refuses_more_than_four_units_or_inputs(kwargs, message):
@@ -266,6 +271,3 @@ def test_unrolled_scene_refuses_more_than_four_units_or_inputs(kwargs, message):
 def test_make_number_uses_format_number():
     for v in (0.0, -0.004, 12345.678, float("inf"), float("nan"), 3.1e-6):
         assert make_number(v, 2, DARK).shown_text == format_number(v, 2)
-
-
-

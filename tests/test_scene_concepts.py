@@ -106,8 +106,17 @@ def engine_value(key: tuple[Any, ...], traj: Any, runs: list[Any]) -> float:
         a, b = runs[0].trajectory.h, runs[1].trajectory.h
         return abs(float(a[idx]) - float(b[idx]))
     table = {
-        "x": traj.x, "h": traj.h, "z": traj.z, "dh": traj.dh, "h0": p.h0, "w_x": p.w_x, "w_h": p.w_h, "b": p.b,
-        "sensitivity": traj.sensitivity, "grad_to_last": traj.grad_to_last, "backward_factor": traj.backward_factors,
+        "x": traj.x,
+        "h": traj.h,
+        "z": traj.z,
+        "dh": traj.dh,
+        "h0": p.h0,
+        "w_x": p.w_x,
+        "w_h": p.w_h,
+        "b": p.b,
+        "sensitivity": traj.sensitivity,
+        "grad_to_last": traj.grad_to_last,
+        "backward_factor": traj.backward_factors,
     }
     return float(table[name][idx])
 
@@ -148,23 +157,46 @@ def play(scene_cls: type, config: Any, runs: list[Any], tmp_path: Any) -> tuple[
 CASES = {
     "compare-2-dark": (CompareScene, "compare", {"values": ("tanh", "relu")}),
     "compare-3-light": (CompareScene, "compare", {"theme": "light"}),
-    "compare-4-dark": (CompareScene, "compare", {"field": "sequence.kind",
-                                                 "values": ("sine", "alternating", "fibonacci", "linear")}),
-    "compare-4-light": (CompareScene, "compare", {"field": "rnn.w_h", "values": (0.5, 1.0, 1.5, 2.0),
-                                                  "theme": "light", "activation": "relu"}),
+    "compare-4-dark": (
+        CompareScene,
+        "compare",
+        {"field": "sequence.kind", "values": ("sine", "alternating", "fibonacci", "linear")},
+    ),
+    "compare-4-light": (
+        CompareScene,
+        "compare",
+        {"field": "rnn.w_h", "values": (0.5, 1.0, 1.5, 2.0), "theme": "light", "activation": "relu"},
+    ),
     "compare-2-light": (CompareScene, "compare", {"values": ("sigmoid", "relu"), "theme": "light"}),
     "compare-3-dark-b": (CompareScene, "compare", {"field": "rnn.b", "values": (-1.0, 0.0, 1.0)}),
-    "weights-3-dark": (WeightsScene, "weights", {"field": "rnn.w_h", "values": (0.5, 1.0, 1.5), "kind": "custom",
-                                                 "sequence_values": [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]}),
-    "weights-4-light": (WeightsScene, "weights", {"field": "rnn.w_h", "values": (0.5, 1.0, 1.5, 3.0),
-                                                  "activation": "relu", "theme": "light", "length": 8}),
+    "weights-3-dark": (
+        WeightsScene,
+        "weights",
+        {
+            "field": "rnn.w_h",
+            "values": (0.5, 1.0, 1.5),
+            "kind": "custom",
+            "sequence_values": [1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        },
+    ),
+    "weights-4-light": (
+        WeightsScene,
+        "weights",
+        {"field": "rnn.w_h", "values": (0.5, 1.0, 1.5, 3.0), "activation": "relu", "theme": "light", "length": 8},
+    ),
     "weights-2-dark-h0": (WeightsScene, "weights", {"field": "rnn.h0", "values": (-1.0, 1.0), "activation": "sigmoid"}),
     "memory-dark": (MemoryScene, "memory", {"length": 8, "perturb_step": 2}),
-    "memory-light-drop": (MemoryScene, "memory", {"theme": "light", "length": 6, "perturb_step": 3, "drop": True,
-                                                  "kind": "linear", "normalize": "maxabs"}),
+    "memory-light-drop": (
+        MemoryScene,
+        "memory",
+        {"theme": "light", "length": 6, "perturb_step": 3, "drop": True, "kind": "linear", "normalize": "maxabs"},
+    ),
     "gradients-dark-sigmoid": (GradientsScene, "gradients", {"activation": "sigmoid", "w_h": 1.0, "length": 8}),
-    "gradients-light-relu": (GradientsScene, "gradients", {"activation": "relu", "w_h": 1.5, "theme": "light",
-                                                           "kind": "linear", "normalize": "maxabs", "length": 10}),
+    "gradients-light-relu": (
+        GradientsScene,
+        "gradients",
+        {"activation": "relu", "w_h": 1.5, "theme": "light", "kind": "linear", "normalize": "maxabs", "length": 10},
+    ),
 }
 
 
@@ -224,6 +256,7 @@ def test_compare_steps_show_each_panels_state_in_lock_step(compare_run: Any) -> 
     by_hand = _tanh_rnn(x, 1.0, 0.8, 0.1)
     for k in range(1, 5):
         snap = snaps[f"step_{k:02d}"]
+
         def shown(i: int, key: tuple[Any, ...], snap: dict[str, Any] = snap) -> set[str]:
             return {text for kk, text, mid in snap["numbers"] if snap["owner"].get(mid) == i and kk == key}
 
@@ -258,8 +291,13 @@ def test_compare_callouts_come_from_the_engine(compare_run: Any) -> None:
         for i, t in c.anchors:
             assert 0 <= i < len(runs) and 0 <= t < runs[i].trajectory.steps
     closing = [r for r in scene.timeline if r.name == "closing"][0]
-    assert closing.caption.endswith(next(o.text for o in compare_insights(
-        dict(zip(labels, [r.trajectory for r in runs], strict=True))) if o.kind == "final"))
+    assert closing.caption.endswith(
+        next(
+            o.text
+            for o in compare_insights(dict(zip(labels, [r.trajectory for r in runs], strict=True)))
+            if o.kind == "final"
+        )
+    )
 
 
 def test_gradient_bars_are_the_product_of_the_factors(tmp_path: Any) -> None:
@@ -277,7 +315,7 @@ def test_gradient_bars_are_the_product_of_the_factors(tmp_path: Any) -> None:
     slope = sig * (1 - sig)  # sigmoid'(z), by hand
     T = traj.steps
     for t in range(T - 1):
-        by_hand = float(np.prod(1.0 * slope[t + 1:]))
+        by_hand = float(np.prod(1.0 * slope[t + 1 :]))
         assert seen[("grad_to_last", t, 0, 0)] == format_number(by_hand, 2)
     for t in range(1, T):
         assert seen[("backward_factor", t, 0, 0)] == format_number(1.0 * slope[t], 2)
@@ -313,17 +351,30 @@ def test_memory_gap_matches_a_hand_computed_run(tmp_path: Any) -> None:
 @pytest.mark.parametrize(
     ("scene_cls", "kind", "opts", "message"),
     [
-        (CompareScene, "compare", {"length": MAX_CONCEPT_STEPS + 8},
-         f"scene 'compare' shows at most {MAX_CONCEPT_STEPS} steps; this config has {MAX_CONCEPT_STEPS + 8}"),
+        (
+            CompareScene,
+            "compare",
+            {"length": MAX_CONCEPT_STEPS + 8},
+            f"scene 'compare' shows at most {MAX_CONCEPT_STEPS} steps; this config has {MAX_CONCEPT_STEPS + 8}",
+        ),
         (GradientsScene, "gradients", {"length": 64}, "scene 'gradients' shows at most 32 steps; this config has 64"),
-        (MemoryScene, "memory", {"w_h": [[0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5]]},
-         "scene 'memory' needs a scalar hidden state (H = 1); this config has H = 3"),
-        (WeightsScene, "weights", {"field": "rnn.w_h", "values": ([[0.5, 0], [0, 0.5]], [[1, 0], [0, 1]])},
-         "scene 'weights' needs a scalar hidden state (H = 1); this config has H = 2"),
+        (
+            MemoryScene,
+            "memory",
+            {"w_h": [[0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5]]},
+            "scene 'memory' needs a scalar hidden state (H = 1); this config has H = 3",
+        ),
+        (
+            WeightsScene,
+            "weights",
+            {"field": "rnn.w_h", "values": ([[0.5, 0], [0, 0.5]], [[1, 0], [0, 1]])},
+            "scene 'weights' needs a scalar hidden state (H = 1); this config has H = 2",
+        ),
     ],
 )
-def test_unsupported_inputs_are_refused_with_a_clear_message(scene_cls: type, kind: str, opts: dict[str, Any],
-                                                             message: str) -> None:
+def test_unsupported_inputs_are_refused_with_a_clear_message(
+    scene_cls: type, kind: str, opts: dict[str, Any], message: str
+) -> None:
     config, runs = concept_inputs(kind, **opts)
     with pytest.raises(ValueError, match=r"^" + message.replace("(", r"\(").replace(")", r"\)")):
         scene_cls(config, runs)

@@ -49,8 +49,11 @@ def test_symlog_axis_stops_after_max_decades_and_marks_overflow() -> None:
     sc = value_scale(runs)
     assert sc.hi == pytest.approx(1.0 + MAX_DECADES)
     assert not sc.inside(1e20) and not sc.inside(math.inf) and sc.inside(1e3)
-    chart = OverlayChart([ChartSeries(f"r{i}", r, DARK.series[i], key=lambda t, i=i: ("run", i, "h", t, 0))
-                          for i, r in enumerate(runs)], DARK, 2)
+    chart = OverlayChart(
+        [ChartSeries(f"r{i}", r, DARK.series[i], key=lambda t, i=i: ("run", i, "h", t, 0)) for i, r in enumerate(runs)],
+        DARK,
+        2,
+    )
     for t in range(4):
         chart.make_grow_animation(t)
     # One marker where the big run leaves (t = 2), none for the step after (still outside).
@@ -117,7 +120,7 @@ def test_heatmap_has_one_cell_per_earlier_input_and_darker_means_smaller() -> No
     assert hm.mode == "linear"  # 0.8 down to 0.05: a 16-fold range
     big = SensitivityHeatmap(np.tril(np.full((4, 4), 10.0) ** -np.arange(4)[:, None]), DARK, 2, side=3.0)
     assert big.mode == "log"
-    assert big.strength(10.0 ** -LOG_DECADES) == pytest.approx(0.0)
+    assert big.strength(10.0**-LOG_DECADES) == pytest.approx(0.0)
 
 
 def test_heatmap_cells_carry_numbers_only_when_they_fit() -> None:
@@ -130,16 +133,24 @@ def test_heatmap_cells_carry_numbers_only_when_they_fit() -> None:
 
 
 def test_step_bars_scale_to_the_largest_value() -> None:
-    bars = StepBars([0.0, 0.4, 0.2, 0.1], DARK, 2, xs=[-3, -1, 1, 3], box=(-4, 4, -3, 0), colour=DARK.bias,
-                    key=lambda t: ("gap", t, 0))
+    bars = StepBars(
+        [0.0, 0.4, 0.2, 0.1],
+        DARK,
+        2,
+        xs=[-3, -1, 1, 3],
+        box=(-4, 4, -3, 0),
+        colour=DARK.bias,
+        key=lambda t: ("gap", t, 0),
+    )
     assert bars.bar_top(0) == pytest.approx(bars.base_y)
     assert bars.bar_top(1) == pytest.approx(bars.top_y)
     assert bars.bar_top(2) - bars.base_y == pytest.approx((bars.top_y - bars.base_y) / 2)
     for t in range(4):
         bars.make_grow_animation(t)
     assert len(bars.bars) == 3  # a zero gap draws no bar ...
-    assert [m.shown_numbers[0] for m in bars.labels] == [(("gap", t, 0), v) for t, v in
-                                                         enumerate(["0.00", "0.40", "0.20", "0.10"])]
+    assert [m.shown_numbers[0] for m in bars.labels] == [
+        (("gap", t, 0), v) for t, v in enumerate(["0.00", "0.40", "0.20", "0.10"])
+    ]
 
 
 # ----------------------------------------------------------------------------- text

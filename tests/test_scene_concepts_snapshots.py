@@ -43,8 +43,10 @@ def _same_cairo_as_control_data(request: pytest.FixtureRequest, monkeypatch: pyt
     except ValueError:
         pytest.skip("tests/conftest.py does not register --set_test / --show_diff")
     if not request.config.getoption("--set_test") and cairo.cairo_version_string() != CONTROL_CAIRO:
-        pytest.skip(f"control frames were written with cairo {CONTROL_CAIRO}, this is "
-                    f"{cairo.cairo_version_string()}; rewrite them with --set_test")
+        pytest.skip(
+            f"control frames were written with cairo {CONTROL_CAIRO}, this is "
+            f"{cairo.cairo_version_string()}; rewrite them with --set_test"
+        )
     monkeypatch.setattr(fc, "MIN_CAIRO_VERSION", cairo.cairo_version())
 
 
@@ -64,11 +66,16 @@ def _bound(scene_cls: type, config: Any, runs: Any) -> type:
 
 
 _COMPARE = _bound(CompareScene, *concept_inputs("compare", length=4))
-_WEIGHTS = _bound(WeightsScene, *concept_inputs("weights", field="rnn.w_h", values=(0.5, 1.0, 1.5),
-                                                sequence_values=[1.0, 0.0, 0.0, 0.0, 0.0], theme="light"))
+_WEIGHTS = _bound(
+    WeightsScene,
+    *concept_inputs(
+        "weights", field="rnn.w_h", values=(0.5, 1.0, 1.5), sequence_values=[1.0, 0.0, 0.0, 0.0, 0.0], theme="light"
+    ),
+)
 _MEMORY = _bound(MemoryScene, *concept_inputs("memory", length=5, perturb_step=2))
-_GRADIENTS = _bound(GradientsScene, *concept_inputs("gradients", activation="sigmoid", w_h=1.0, length=5,
-                                                    theme="light"))
+_GRADIENTS = _bound(
+    GradientsScene, *concept_inputs("gradients", activation="sigmoid", w_h=1.0, length=5, theme="light")
+)
 
 
 @frames_comparison(base_scene=_COMPARE)

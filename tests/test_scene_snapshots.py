@@ -33,8 +33,10 @@ def _same_cairo_as_control_data(request: pytest.FixtureRequest, monkeypatch: pyt
     from manim.utils.testing import frames_comparison as fc
 
     if not request.config.getoption("--set_test") and cairo.cairo_version_string() != CONTROL_CAIRO:
-        pytest.skip(f"control frames were written with cairo {CONTROL_CAIRO}, this is "
-                    f"{cairo.cairo_version_string()}; rewrite them with --set_test")
+        pytest.skip(
+            f"control frames were written with cairo {CONTROL_CAIRO}, this is "
+            f"{cairo.cairo_version_string()}; rewrite them with --set_test"
+        )
     monkeypatch.setattr(fc, "MIN_CAIRO_VERSION", cairo.cairo_version())
 
 
@@ -67,7 +69,9 @@ def test_light_sigmoid_summary(scene: UnrolledScene) -> None:
 
 @frames_comparison(
     base_scene=_bound(
-        length=4, w_x=[[0.5], [-0.3], [0.8]], w_h=[[0.5, -0.2, 0.1], [0.3, 0.4, -0.5], [0.0, 0.2, 0.6]],
+        length=4,
+        w_x=[[0.5], [-0.3], [0.8]],
+        w_h=[[0.5, -0.2, 0.1], [0.3, 0.4, -0.5], [0.0, 0.2, 0.6]],
         b=[0.1, 0.0, -0.1],
     )
 )

@@ -53,12 +53,16 @@ def base(tmp_path: Path) -> Path:
 
 
 def test_grid_is_the_cartesian_product_in_order(tmp_path: Path, base: Path) -> None:
-    sweep_path = write(tmp_path, "sweeps/acts.yaml", """\
+    sweep_path = write(
+        tmp_path,
+        "sweeps/acts.yaml",
+        """\
         base: ../configs/sine.yaml
         grid:
           rnn.activation: [tanh, relu]
           rnn.w_h: [0.5, 1.5, 2]
-        """)
+        """,
+    )
     sweep = load_sweep(sweep_path)
     assert sweep.name == "acts"
     assert sweep.source == sweep_path
@@ -78,14 +82,18 @@ def test_grid_is_the_cartesian_product_in_order(tmp_path: Path, base: Path) -> N
 
 
 def test_variants_named_unnamed_and_nested(tmp_path: Path, base: Path) -> None:
-    sweep_path = write(tmp_path, "sweeps/v.yaml", """\
+    sweep_path = write(
+        tmp_path,
+        "sweeps/v.yaml",
+        """\
         name: biases
         base: ../configs/sine.yaml
         variants:
           - name: positive
             rnn.b: 0.25
           - rnn: {b: -0.25, h0: 0.5}
-        """)
+        """,
+    )
     sweep = load_sweep(sweep_path)
     assert sweep.name == "biases"
     assert [j.name for j in sweep.jobs] == ["sine-positive", "sine-b_-0.25-h0_0.5"]
@@ -99,7 +107,10 @@ def test_variants_named_unnamed_and_nested(tmp_path: Path, base: Path) -> None:
 
 
 def test_variants_crossed_with_grid(tmp_path: Path, base: Path) -> None:
-    sweep_path = write(tmp_path, "both.yaml", """\
+    sweep_path = write(
+        tmp_path,
+        "both.yaml",
+        """\
         base: configs/sine.yaml
         variants:
           - {name: relu, rnn.activation: relu}
@@ -107,7 +118,8 @@ def test_variants_crossed_with_grid(tmp_path: Path, base: Path) -> None:
         grid:
           rnn.w_h: [0.5, 1.0]
           sequence.length: [3, 4]
-        """)
+        """,
+    )
     sweep = load_sweep(sweep_path)
     assert len(sweep) == 2 * 2 * 2
     got = [(j.variant, j.config.rnn.activation, j.config.rnn.w_h, j.config.sequence.length) for j in sweep.jobs]
@@ -119,11 +131,17 @@ def test_variants_crossed_with_grid(tmp_path: Path, base: Path) -> None:
 
 
 def test_mapping_grid_values_merge_into_the_base_section(tmp_path: Path, base: Path) -> None:
-    sweep = load_sweep(write(tmp_path, "s.yaml", """\
+    sweep = load_sweep(
+        write(
+            tmp_path,
+            "s.yaml",
+            """\
         base: configs/sine.yaml
         grid:
           sequence: [{kind: linear, step: 2}, {kind: alternating}]
-        """))
+        """,
+        )
+    )
     lin, alt = (j.config.sequence for j in sweep.jobs)
     # length 3 is kept from the base; sine's own parameters are dropped with the kind.
     assert (lin.kind, lin.length, lin.step) == ("linear", 3, 2.0)
@@ -194,14 +212,20 @@ def test_long_names_are_cut_with_a_distinguishing_hash() -> None:
 
 
 def test_long_grid_names_stay_valid_and_unique(tmp_path: Path, base: Path) -> None:
-    sweep = load_sweep(write(tmp_path, "s.yaml", """\
+    sweep = load_sweep(
+        write(
+            tmp_path,
+            "s.yaml",
+            """\
         base: configs/sine.yaml
         grid:
           sequence.length: [3, 4]
           rnn.w_h: [0.123456789012345, 0.123456789012346]
           rnn.w_x: [0.987654321098765]
           rnn.b: [0.555555555555555]
-        """))
+        """,
+        )
+    )
     names = [j.name for j in sweep.jobs]
     assert len(set(names)) == 4
     assert all(NAME_RE.match(n) for n in names)
@@ -211,8 +235,9 @@ def test_long_grid_names_stay_valid_and_unique(tmp_path: Path, base: Path) -> No
 # ----------------------------------------------------------------------------- errors
 
 
-def check_error(exc: ConfigError, path: Path, text: str, field: str, needle: str, nth: int = 0,
-                contains: str = "") -> None:
+def check_error(
+    exc: ConfigError, path: Path, text: str, field: str, needle: str, nth: int = 0, contains: str = ""
+) -> None:
     line, col = where(text, needle, nth)
     assert (exc.file, exc.line, exc.col, exc.field) == (str(path), line, col, field), str(exc)
     assert str(exc).startswith(f"{path}:{line}:{col}: {field}: " if field else f"{path}:{line}:{col}: ")
@@ -221,51 +246,147 @@ def check_error(exc: ConfigError, path: Path, text: str, field: str, needle: str
 
 
 BAD_SWEEPS = [
-    pytest.param("base: sine.yaml\ngird:\n  rnn.w_h: [1]\n", "gird", "gird", 0, "did you mean 'grid'",
-                 id="unknown-top-key"),
-    pytest.param("base: sine.yaml\ngrid:\n  rnn.w_h: [0.5, 1.5, x]\n", "grid.rnn.w_h[2]", "x]", 0,
-                 "expected a number", id="grid-value-type"),
-    pytest.param("base: sine.yaml\ngrid:\n  rnn.activation: [tanh, tahn]\n", "grid.rnn.activation[1]", "tahn", 0,
-                 "did you mean 'tanh'", id="grid-value-choice"),
-    pytest.param("base: sine.yaml\ngrid:\n  rnn.w_hh: [1, 2]\n", "grid.rnn.w_hh", "rnn.w_hh", 0,
-                 "did you mean 'w_h'", id="grid-unknown-field"),
-    pytest.param("base: sine.yaml\ngrid:\n  rnn.w_h: 0.5\n", "grid.rnn.w_h", "0.5", 0, "non-empty list",
-                 id="grid-not-a-list"),
-    pytest.param("base: sine.yaml\ngrid:\n  rnn.w_h: []\n", "grid.rnn.w_h", "[]", 0, "non-empty list",
-                 id="grid-empty-list"),
-    pytest.param("base: sine.yaml\ngrid:\n  output.name: [a, b]\n", "grid.output.name", "output.name", 0,
-                 "variant's 'name:'", id="grid-output-name"),
-    pytest.param("base: sine.yaml\ngrid:\n  rnn: [{w_h: 1}]\n  rnn.w_h: [2]\n", "grid.rnn.w_h", "rnn.w_h", 0,
-                 "overlaps", id="grid-overlap"),
-    pytest.param("base: sine.yaml\ngrid:\n  rnn.w_h: [1, 1.0]\n", "grid.rnn.w_h[1]", "1.0", 0, "made twice",
-                 id="duplicate-grid-names"),
-    pytest.param("base: sine.yaml\nvariants:\n  - {name: a, rnn.b: 1}\n  - {name: a, rnn.b: 2}\n",
-                 "variants[1].name", "a,", 1, "made twice", id="duplicate-variant-names"),
-    pytest.param("base: sine.yaml\nvariants:\n  - name: bad name\n    rnn.b: 1\n", "variants[0].name", "bad name", 0,
-                 "not a valid name", id="variant-bad-name"),
-    pytest.param("base: sine.yaml\nvariants:\n  - rnn.b\n", "variants[0]", "rnn.b", 0, "expected a mapping",
-                 id="variant-not-mapping"),
-    pytest.param("base: sine.yaml\nvariants:\n  - rnn: {w_h: 1, activaton: relu}\n",
-                 "variants[0].rnn.activaton", "activaton", 0, "did you mean 'activation'", id="variant-unknown-field"),
-    pytest.param("base: sine.yaml\nvariants:\n  - rnn.b: [1, 2]\n", "variants[0].rnn.b", "[1, 2]", 0,
-                 "H = 1", id="variant-shape"),
-    pytest.param("base: sine.yaml\nvariants:\n  - {rnn.w_h: 2}\ngrid:\n  rnn.w_h: [1]\n", "variants[0].rnn.w_h",
-                 "rnn.w_h", 0, "also varied by grid", id="variant-grid-clash"),
+    pytest.param(
+        "base: sine.yaml\ngird:\n  rnn.w_h: [1]\n", "gird", "gird", 0, "did you mean 'grid'", id="unknown-top-key"
+    ),
+    pytest.param(
+        "base: sine.yaml\ngrid:\n  rnn.w_h: [0.5, 1.5, x]\n",
+        "grid.rnn.w_h[2]",
+        "x]",
+        0,
+        "expected a number",
+        id="grid-value-type",
+    ),
+    pytest.param(
+        "base: sine.yaml\ngrid:\n  rnn.activation: [tanh, tahn]\n",
+        "grid.rnn.activation[1]",
+        "tahn",
+        0,
+        "did you mean 'tanh'",
+        id="grid-value-choice",
+    ),
+    pytest.param(
+        "base: sine.yaml\ngrid:\n  rnn.w_hh: [1, 2]\n",
+        "grid.rnn.w_hh",
+        "rnn.w_hh",
+        0,
+        "did you mean 'w_h'",
+        id="grid-unknown-field",
+    ),
+    pytest.param(
+        "base: sine.yaml\ngrid:\n  rnn.w_h: 0.5\n", "grid.rnn.w_h", "0.5", 0, "non-empty list", id="grid-not-a-list"
+    ),
+    pytest.param(
+        "base: sine.yaml\ngrid:\n  rnn.w_h: []\n", "grid.rnn.w_h", "[]", 0, "non-empty list", id="grid-empty-list"
+    ),
+    pytest.param(
+        "base: sine.yaml\ngrid:\n  output.name: [a, b]\n",
+        "grid.output.name",
+        "output.name",
+        0,
+        "variant's 'name:'",
+        id="grid-output-name",
+    ),
+    pytest.param(
+        "base: sine.yaml\ngrid:\n  rnn: [{w_h: 1}]\n  rnn.w_h: [2]\n",
+        "grid.rnn.w_h",
+        "rnn.w_h",
+        0,
+        "overlaps",
+        id="grid-overlap",
+    ),
+    pytest.param(
+        "base: sine.yaml\ngrid:\n  rnn.w_h: [1, 1.0]\n",
+        "grid.rnn.w_h[1]",
+        "1.0",
+        0,
+        "made twice",
+        id="duplicate-grid-names",
+    ),
+    pytest.param(
+        "base: sine.yaml\nvariants:\n  - {name: a, rnn.b: 1}\n  - {name: a, rnn.b: 2}\n",
+        "variants[1].name",
+        "a,",
+        1,
+        "made twice",
+        id="duplicate-variant-names",
+    ),
+    pytest.param(
+        "base: sine.yaml\nvariants:\n  - name: bad name\n    rnn.b: 1\n",
+        "variants[0].name",
+        "bad name",
+        0,
+        "not a valid name",
+        id="variant-bad-name",
+    ),
+    pytest.param(
+        "base: sine.yaml\nvariants:\n  - rnn.b\n",
+        "variants[0]",
+        "rnn.b",
+        0,
+        "expected a mapping",
+        id="variant-not-mapping",
+    ),
+    pytest.param(
+        "base: sine.yaml\nvariants:\n  - rnn: {w_h: 1, activaton: relu}\n",
+        "variants[0].rnn.activaton",
+        "activaton",
+        0,
+        "did you mean 'activation'",
+        id="variant-unknown-field",
+    ),
+    pytest.param(
+        "base: sine.yaml\nvariants:\n  - rnn.b: [1, 2]\n", "variants[0].rnn.b", "[1, 2]", 0, "H = 1", id="variant-shape"
+    ),
+    pytest.param(
+        "base: sine.yaml\nvariants:\n  - {rnn.w_h: 2}\ngrid:\n  rnn.w_h: [1]\n",
+        "variants[0].rnn.w_h",
+        "rnn.w_h",
+        0,
+        "also varied by grid",
+        id="variant-grid-clash",
+    ),
     pytest.param("base: sine.yaml\nvariants: []\n", "variants", "[]", 0, "non-empty list", id="variants-empty"),
     pytest.param("grid:\n  rnn.w_h: [1]\n", "", "grid", 0, "needs 'base:'", id="no-base"),
-    pytest.param("base: nowhere.yaml\ngrid:\n  rnn.w_h: [1]\n", "base", "nowhere", 0, "not found",
-                 id="base-missing-file"),
-    pytest.param("base: [1, 2]\ngrid:\n  rnn.w_h: [1]\n", "base", "[1, 2]", 0, "file path or an inline",
-                 id="base-wrong-type"),
-    pytest.param("base:\n  sequence: {kind: sinus}\ngrid:\n  rnn.w_h: [1]\n", "base.sequence.kind", "sinus", 0,
-                 "did you mean 'sine'", id="inline-base-invalid"),
-    pytest.param("base:\n  sequence: {kind: sine}\n  rnn: {w_hx: 1}\ngrid:\n  rnn.w_h: [1]\n", "base.rnn.w_hx", "w_hx",
-                 0, "unknown key", id="inline-base-unknown-key"),
-    pytest.param("base: sine.yaml\ngrid:\n  sequence.length: [4, 2]\n", "grid.sequence.length[1]", "2]", 0,
-                 "with sequence.length = 2: memory.perturb_step", id="cross-field-rule"),
+    pytest.param(
+        "base: nowhere.yaml\ngrid:\n  rnn.w_h: [1]\n", "base", "nowhere", 0, "not found", id="base-missing-file"
+    ),
+    pytest.param(
+        "base: [1, 2]\ngrid:\n  rnn.w_h: [1]\n", "base", "[1, 2]", 0, "file path or an inline", id="base-wrong-type"
+    ),
+    pytest.param(
+        "base:\n  sequence: {kind: sinus}\ngrid:\n  rnn.w_h: [1]\n",
+        "base.sequence.kind",
+        "sinus",
+        0,
+        "did you mean 'sine'",
+        id="inline-base-invalid",
+    ),
+    pytest.param(
+        "base:\n  sequence: {kind: sine}\n  rnn: {w_hx: 1}\ngrid:\n  rnn.w_h: [1]\n",
+        "base.rnn.w_hx",
+        "w_hx",
+        0,
+        "unknown key",
+        id="inline-base-unknown-key",
+    ),
+    pytest.param(
+        "base: sine.yaml\ngrid:\n  sequence.length: [4, 2]\n",
+        "grid.sequence.length[1]",
+        "2]",
+        0,
+        "with sequence.length = 2: memory.perturb_step",
+        id="cross-field-rule",
+    ),
     pytest.param("base: sine.yaml\n", "", "base", 0, "grid:", id="nothing-varied"),
-    pytest.param("name: bad/name\nbase: sine.yaml\ngrid: {rnn.w_h: [1]}\n", "name", "bad/name", 0, "not a valid name",
-                 id="bad-sweep-name"),
+    pytest.param(
+        "name: bad/name\nbase: sine.yaml\ngrid: {rnn.w_h: [1]}\n",
+        "name",
+        "bad/name",
+        0,
+        "not a valid name",
+        id="bad-sweep-name",
+    ),
     pytest.param("base: sine.yaml\ngrid:\n  rnn.w_h: [1, 2]]\n", "", "]\n", 0, "YAML syntax error", id="yaml-syntax"),
     pytest.param("base: sine.yaml\nv: &v [1]\ngrid:\n  rnn.w_h: *v\n", "", "*v", 0, "aliases", id="yaml-alias"),
     pytest.param("- base: sine.yaml\n", "", "-", 0, "a sweep file is a mapping", id="top-level-list"),
@@ -273,8 +394,9 @@ BAD_SWEEPS = [
 
 
 @pytest.mark.parametrize(("text", "field", "needle", "nth", "contains"), BAD_SWEEPS)
-def test_bad_sweeps_point_at_the_sweep_line(tmp_path: Path, text: str, field: str, needle: str, nth: int,
-                                            contains: str) -> None:
+def test_bad_sweeps_point_at_the_sweep_line(
+    tmp_path: Path, text: str, field: str, needle: str, nth: int, contains: str
+) -> None:
     write(tmp_path, "sine.yaml", BASE)
     path = write(tmp_path, "bad.yaml", text)
     with pytest.raises(ConfigError) as info:
@@ -309,7 +431,10 @@ def test_bad_sweep_exits_2_with_one_line_and_renders_nothing(tmp_path: Path) -> 
     out = tmp_path / "out"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "render.py"), "batch", str(path), "-o", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     line, col = where(text, "x]")

@@ -107,8 +107,12 @@ class ActivationInset(VGroup):
         self.panel.set_stroke(theme.faint, width=1.5).set_fill(theme.panel, opacity=0.6)
         self.add(self.panel)
 
-        title = cache.get(f"h = {activation_typst(self.act.name)}(z)", size=24, colour=theme.activation,
-                          shown_text=f"h = {self.act.display}(z)")
+        title = cache.get(
+            f"h = {activation_typst(self.act.name)}(z)",
+            size=24,
+            colour=theme.activation,
+            shown_text=f"h = {self.act.display}(z)",
+        )
         title.next_to(self.panel.get_corner(UP + LEFT), DOWN + RIGHT, buff=0.14)
         self.title = title
 
@@ -129,7 +133,9 @@ class ActivationInset(VGroup):
         self.axes = Axes(
             x_range=[lo / self.zs, hi / self.zs, (hi - lo) / self.zs],
             y_range=[self.y_lo / self.ys, self.y_hi / self.ys, (self.y_hi - self.y_lo) / self.ys],
-            x_length=plot_w, y_length=plot_h, tips=False,
+            x_length=plot_w,
+            y_length=plot_h,
+            tips=False,
             axis_config={"include_ticks": False, "stroke_color": theme.muted, "stroke_width": 1.5},
         )
         # Right of the y labels, between the title and the x labels.
@@ -137,8 +143,10 @@ class ActivationInset(VGroup):
         self.add(self.axes)
         self.curve = self.axes.plot(
             lambda u: float(self.act(np.array(u * self.zs))) / self.ys,
-            x_range=[lo / self.zs, hi / self.zs, (hi - lo) / self.zs / 200], color=theme.activation,
-            stroke_width=3.5, use_smoothing=False,
+            x_range=[lo / self.zs, hi / self.zs, (hi - lo) / self.zs / 200],
+            color=theme.activation,
+            stroke_width=3.5,
+            use_smoothing=False,
         )
         self.add(self.curve, title)
 

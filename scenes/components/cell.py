@@ -54,11 +54,19 @@ def value_tiles(
     n = len(values)
     for i, v in enumerate(values):
         num = make_number(
-            v, precision, theme, key=None if keys is None else keys[i], size=SIZE_SMALL,
-            colour=colour, max_width=width - 0.12,
+            v,
+            precision,
+            theme,
+            key=None if keys is None else keys[i],
+            size=SIZE_SMALL,
+            colour=colour,
+            max_width=width - 0.12,
         )
         tile = RoundedRectangle(
-            corner_radius=0.05, width=width - 0.04, height=ROW_PITCH - 0.04, stroke_width=0,
+            corner_radius=0.05,
+            width=width - 0.04,
+            height=ROW_PITCH - 0.04,
+            stroke_width=0,
         )
         if tinted and math.isfinite(v):
             strength = 0.0 if scale <= 0 else min(1.0, abs(v) / scale)
@@ -126,7 +134,12 @@ class Cell(VGroup):
     def build_values(self, h: Sequence[float], keys: Sequence[tuple[object, ...]] | None = None) -> LabelGroup:
         """The value column for ``h`` with number ``keys``, positioned in the box, not yet added."""
         col = value_tiles(
-            h, self.theme, self.precision, keys=keys, width=self.cell_width - 0.12, scale=self.scale_ref,
+            h,
+            self.theme,
+            self.precision,
+            keys=keys,
+            width=self.cell_width - 0.12,
+            scale=self.scale_ref,
         )
         col.move_to(self.box.get_center())
         return col

@@ -56,8 +56,13 @@ _ARROW_GAP = 0.05
 
 def _arrow(start: Sequence[float], end: Sequence[float], colour: str) -> Arrow:
     return Arrow(
-        np.array([*start[:2], 0.0]), np.array([*end[:2], 0.0]), buff=0.0, stroke_width=3.0,
-        tip_length=0.13, max_tip_length_to_length_ratio=0.45, max_stroke_width_to_length_ratio=12,
+        np.array([*start[:2], 0.0]),
+        np.array([*end[:2], 0.0]),
+        buff=0.0,
+        stroke_width=3.0,
+        tip_length=0.13,
+        max_tip_length_to_length_ratio=0.45,
+        max_stroke_width_to_length_ratio=12,
         color=colour,
     )
 
@@ -85,8 +90,16 @@ class ChainColumn(VGroup):
 
     def network_parts(self) -> list[Any]:
         return [
-            m for m in (self.cell, self.in_arrow, self.wx_label, self.out_arrow, self.h_symbol,
-                        self.rec_arrow, self.wh_label)
+            m
+            for m in (
+                self.cell,
+                self.in_arrow,
+                self.wx_label,
+                self.out_arrow,
+                self.h_symbol,
+                self.rec_arrow,
+                self.wh_label,
+            )
             if m is not None
         ]
 
@@ -212,14 +225,21 @@ class UnrolledChain(VGroup):
             col.h_symbol = make_symbol("h", k, th, size=SIZE_SMALL, colour=th.memory).move_to((x, self.symbol_y, 0))
             col.out_arrow = _arrow(
                 (x, self.cell_y + self.cell_h / 2 + _ARROW_GAP),
-                (x, self.symbol_y - _SYMBOL_H / 2 - 0.02), th.memory,
+                (x, self.symbol_y - _SYMBOL_H / 2 - 0.02),
+                th.memory,
             )
             box = RoundedRectangle(corner_radius=0.1, width=self.cell_width, height=self.box_h)
             box.set_stroke(th.input, width=2.0, opacity=0.9).set_fill(th.panel, opacity=1.0)
             box.move_to((x, self.box_y, 0))
             values = value_tiles(
-                list(traj.x[t]), th, self.precision, keys=[("x", t, d) for d in range(traj.input_size)],
-                width=self.cell_width - 0.1, scale=1.0, colour=th.input, tinted=False,
+                list(traj.x[t]),
+                th,
+                self.precision,
+                keys=[("x", t, d) for d in range(traj.input_size)],
+                width=self.cell_width - 0.1,
+                scale=1.0,
+                colour=th.input,
+                tinted=False,
             ).move_to(box)
             col.x_box = VGroup(box, values)
             col.x_symbol = make_symbol("x", k, th, size=SIZE_SMALL, colour=th.input).move_to((x, self.x_symbol_y, 0))
@@ -272,7 +292,8 @@ class UnrolledChain(VGroup):
         """A flash travels along the recurrent arrows: information flows left to right."""
         flashes = [
             _flash(self.column(k).rec_arrow, self.theme.memory)
-            for k in self.visible_range() if self.column(k).rec_arrow is not None
+            for k in self.visible_range()
+            if self.column(k).rec_arrow is not None
         ]
         return LaggedStart(*flashes, lag_ratio=0.35, run_time=run_time, group=self)
 
@@ -349,7 +370,12 @@ class _Scroll(Animation):
     """
 
     def __init__(
-        self, chain: UnrolledChain, shift: float, *, leaving: list[ChainColumn], entering: list[ChainColumn],
+        self,
+        chain: UnrolledChain,
+        shift: float,
+        *,
+        leaving: list[ChainColumn],
+        entering: list[ChainColumn],
         **kwargs: Any,
     ) -> None:
         self.shift_x = shift

@@ -89,8 +89,7 @@ def step_caption(trajectory: Any, t: int, precision: int) -> str:
     if trajectory.is_scalar:
         s = lambda v: spoken_number(v, precision)
         terms = (
-            f"{s(p.w_x[0, 0])} times {s(trajectory.x[t, 0])} "
-            f"plus {s(p.w_h[0, 0])} times {s(trajectory.h_prev(t)[0])}"
+            f"{s(p.w_x[0, 0])} times {s(trajectory.x[t, 0])} plus {s(p.w_h[0, 0])} times {s(trajectory.h_prev(t)[0])}"
         )
         z_text = format_number(z[0], precision)
         h_text = format_number(h[0], precision)
@@ -178,8 +177,12 @@ class EquationLine:
                 f"{_coloured(tv(b), th.bias)} = {_coloured(tv(z[0], False), th.activation)}"
             )
             z_nums = [
-                (("w_x", 0, 0), fmt(wx)), (("x", t, 0), fmt(x[0])), (("w_h", 0, 0), fmt(wh)),
-                ((*prev_key, 0), fmt(hp[0])), (("b", 0), fmt(b)), (("z", t, 0), fmt(z[0])),
+                (("w_x", 0, 0), fmt(wx)),
+                (("x", t, 0), fmt(x[0])),
+                (("w_h", 0, 0), fmt(wh)),
+                ((*prev_key, 0), fmt(hp[0])),
+                (("b", 0), fmt(b)),
+                (("z", t, 0), fmt(z[0])),
             ]
             h_src = (
                 f"{_coloured(f'h_({k})', th.memory)} = {_coloured(self.f, th.activation)}"

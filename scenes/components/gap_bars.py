@@ -88,8 +88,9 @@ class StepBars(VGroup):
         self.top_y = self.title.get_bottom()[1] - 0.42
         finite = self.values[np.isfinite(self.values)]
         self.vmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-        self.baseline = Line((left + 0.25, self.base_y, 0), (right - 0.25, self.base_y, 0), stroke_width=1.5,
-                             color=theme.muted)
+        self.baseline = Line(
+            (left + 0.25, self.base_y, 0), (right - 0.25, self.base_y, 0), stroke_width=1.5, color=theme.muted
+        )
         self.add(self.baseline)
         pitch = abs(self.xs[1] - self.xs[0]) if len(self.xs) > 1 else right - left
         self.bar_width = float(np.clip(0.55 * pitch, 0.06, 0.4))
@@ -118,18 +119,26 @@ class StepBars(VGroup):
             anims.append(GrowFromEdge(bar, DOWN))
         if self.label_all or t in self.always_label:
             key = self.key(t) if self.key is not None else None
-            lab = make_number(v, self.precision, self.theme, key=key, size=SIZE_SMALL,
-                              colour=self.colour if finite else self.theme.warning)
+            lab = make_number(
+                v,
+                self.precision,
+                self.theme,
+                key=key,
+                size=SIZE_SMALL,
+                colour=self.colour if finite else self.theme.warning,
+            )
             lab.next_to((self.xs[t], self.base_y + height, 0), UP, buff=0.08)
             # Wide labels at the first or last step stay inside the panel.
             inner_left, inner_right = self.panel.get_left()[0] + 0.08, self.panel.get_right()[0] - 0.08
             lab.shift(RIGHT * (max(0.0, inner_left - lab.get_left()[0]) - max(0.0, lab.get_right()[0] - inner_right)))
-            clash = any(abs(lab.get_x() - o.get_x()) < (lab.width + o.width) / 2 + 0.04
-                        and abs(lab.get_y() - o.get_y()) < lab.height + 0.04 for o in self.labels)
+            clash = any(
+                abs(lab.get_x() - o.get_x()) < (lab.width + o.width) / 2 + 0.04
+                and abs(lab.get_y() - o.get_y()) < lab.height + 0.04
+                for o in self.labels
+            )
             if not clash:
                 self.labels.add(lab)
                 anims.append(FadeIn(lab))
         if not anims:
             return Animation(VGroup(), run_time=run_time)
         return AnimationGroup(*anims, run_time=run_time)
-

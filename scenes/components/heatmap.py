@@ -134,8 +134,9 @@ class SensitivityHeatmap(VGroup):
                 if show_numbers:
                     strength = self.strength(v)
                     ink = theme.background if strength > 0.55 else theme.text
-                    num = make_number(v, precision, theme, key=key(t, k), size=SIZE_SMALL, colour=ink,
-                                      max_width=pitch * 0.86)
+                    num = make_number(
+                        v, precision, theme, key=key(t, k), size=SIZE_SMALL, colour=ink, max_width=pitch * 0.86
+                    )
                     num.move_to(sq)
                     self.numbers[(t, k)] = num
                     row.add(num)
@@ -240,8 +241,13 @@ class SensitivityHeatmap(VGroup):
     def make_reveal_animation(self, run_time: float = 1.5) -> Animation:
         """Axes and colour bar fade in; rows appear top to bottom."""
         rows = [FadeIn(row) for row in self.rows]
-        return LaggedStart(FadeIn(self.axes), FadeIn(self.colour_bar), *rows,
-                           lag_ratio=min(0.3, 3.0 / max(1, len(rows))), run_time=run_time)
+        return LaggedStart(
+            FadeIn(self.axes),
+            FadeIn(self.colour_bar),
+            *rows,
+            lag_ratio=min(0.3, 3.0 / max(1, len(rows))),
+            run_time=run_time,
+        )
 
     def column_outline(self, k: int, colour: str) -> Rectangle:
         """An outline around column ``k`` (0-based) of the triangle, from row ``k`` down."""
@@ -256,7 +262,6 @@ class SensitivityHeatmap(VGroup):
         """The outline of column ``k`` and the animation drawing it (the caller adds it to the scene)."""
         rect = self.column_outline(k, colour)
         return rect, Create(rect, run_time=run_time)
-
 
 
 def _ramp(theme: Theme, hue: str, strength: float) -> Any:

@@ -50,6 +50,4 @@ def check_concept_runs(scene: str, runs: Sequence[Any], *, count: tuple[int, int
                 f"scene '{scene}' needs a scalar hidden state (H = 1); this config has H = {traj.hidden_size}"
             )
         if traj.input_size != 1:
-            raise ValueError(
-                f"scene '{scene}' needs scalar inputs (D = 1); this config has D = {traj.input_size}"
-            )
+            raise ValueError(f"scene '{scene}' needs scalar inputs (D = 1); this config has D = {traj.input_size}")

@@ -126,8 +126,12 @@ class LogBars(VGroup):
         self.always_label = set(always_label)
         self.bar_width = float(np.clip(0.5 * pitch, 0.06, 0.45))
 
-        self.one_line = Line((self.plot_left, self.y_of(0.0), 0), (self.plot_right, self.y_of(0.0), 0),
-                             stroke_width=2.0, color=theme.muted)
+        self.one_line = Line(
+            (self.plot_left, self.y_of(0.0), 0),
+            (self.plot_right, self.y_of(0.0), 0),
+            stroke_width=2.0,
+            color=theme.muted,
+        )
         self.add(self.one_line)
         self.axis_labels = self._axis_labels()
         self.add(self.axis_labels)
@@ -168,11 +172,18 @@ class LogBars(VGroup):
             lab = make_text(text, th, size=SIZE_SMALL, colour=th.text if d == 0 else th.muted)
             lab.next_to((self.plot_left, self.y_of(d), 0), LEFT, buff=0.1)
             decades.add(lab)
-        grid = VGroup(*(
-            Line((self.plot_left, self.y_of(d), 0), (self.plot_right, self.y_of(d), 0), stroke_width=1.0,
-                 color=th.faint).set_stroke(opacity=0.5)
-            for d in range(self.d_lo, self.d_hi + 1) if d % every == 0 and d != 0
-        ))
+        grid = VGroup(
+            *(
+                Line(
+                    (self.plot_left, self.y_of(d), 0),
+                    (self.plot_right, self.y_of(d), 0),
+                    stroke_width=1.0,
+                    color=th.faint,
+                ).set_stroke(opacity=0.5)
+                for d in range(self.d_lo, self.d_hi + 1)
+                if d % every == 0 and d != 0
+            )
+        )
         steps = LabelGroup()
         shown = [t for t in range(self.steps) if self.pitch >= 0.3 or t in (0, self.steps - 1) or (t + 1) % 5 == 0]
         for t in shown:
@@ -205,9 +216,15 @@ class LogBars(VGroup):
             anims.append(GrowFromEdge(bar, DOWN if y1 > y0 else UP))
         if self.label_all or t in self.always_label:
             # Labels on every bar must fit their column; a lone label (first or last step) may be wider.
-            lab = make_number(v, self.precision, th, key=None if self.key is None else self.key(t), size=SIZE_SMALL,
-                              colour=self.colour if finite else th.warning,
-                              max_width=max(self.pitch - 0.04, 0.5) if self.label_all else None)
+            lab = make_number(
+                v,
+                self.precision,
+                th,
+                key=None if self.key is None else self.key(t),
+                size=SIZE_SMALL,
+                colour=self.colour if finite else th.warning,
+                max_width=max(self.pitch - 0.04, 0.5) if self.label_all else None,
+            )
             above = y1 >= y0 and v != 0.0
             lab.next_to((self.x_of(t), y1, 0), UP if above else DOWN, buff=0.06)
             if lab.get_bottom()[1] < self.plot_bottom - 0.02:
@@ -216,8 +233,11 @@ class LogBars(VGroup):
                 lab.next_to((self.x_of(t), y1, 0), DOWN, buff=0.06)
             inner_left, inner_right = self.panel.get_left()[0] + 0.08, self.panel.get_right()[0] - 0.08
             lab.shift(RIGHT * (max(0.0, inner_left - lab.get_left()[0]) - max(0.0, lab.get_right()[0] - inner_right)))
-            if all(abs(lab.get_x() - o.get_x()) > (lab.width + o.width) / 2 + 0.04
-                   or abs(lab.get_y() - o.get_y()) > lab.height + 0.04 for o in self.labels):
+            if all(
+                abs(lab.get_x() - o.get_x()) > (lab.width + o.width) / 2 + 0.04
+                or abs(lab.get_y() - o.get_y()) > lab.height + 0.04
+                for o in self.labels
+            ):
                 self.labels.add(lab)
                 anims.append(FadeIn(lab))
         if not anims:
@@ -230,8 +250,15 @@ class LogBars(VGroup):
             return Animation(VGroup(), run_time=run_time)
         th = self.theme
         f = float(self.factors[t])
-        num = make_number(f, self.precision, th, key=None if self.factor_key is None else self.factor_key(t),
-                          size=SIZE_SMALL, colour=th.memory, max_width=self.pitch - 0.14)
+        num = make_number(
+            f,
+            self.precision,
+            th,
+            key=None if self.factor_key is None else self.factor_key(t),
+            size=SIZE_SMALL,
+            colour=th.memory,
+            max_width=self.pitch - 0.14,
+        )
         times = make_text("×", th, size=SIZE_SMALL, colour=th.muted)
         group = LabelGroup(times, num).arrange(RIGHT, buff=0.04)
         if group.width > self.pitch - 0.06:
@@ -239,4 +266,3 @@ class LogBars(VGroup):
         group.move_to(((self.x_of(t - 1) + self.x_of(t)) / 2, self.plot_bottom - 0.55, 0))
         self.factor_labels.add(group)
         return FadeIn(group, shift=0.1 * LEFT, run_time=run_time)
-

@@ -147,8 +147,13 @@ class RunPanel(VGroup):
             else:
                 self.tight = True
         self.chain = _StripChain(
-            trajectory, theme, precision, top=heading_bottom - 0.18, centre_x=cx - overhang / 2,
-            width=inner_w - overhang, max_slots=slots,
+            trajectory,
+            theme,
+            precision,
+            top=heading_bottom - 0.18,
+            centre_x=cx - overhang / 2,
+            width=inner_w - overhang,
+            max_slots=slots,
         )
         # The chain sizes its cells for its widest number and may fit fewer columns than asked.
         self.slots = self.chain.slots
@@ -181,14 +186,19 @@ class RunPanel(VGroup):
         th, pr, traj = self.theme, self.precision, self.trajectory
         parts: list[Any] = []
         if t is None:
-            parts += [make_symbol("h", 0, th, size=SIZE_SMALL, colour=th.memory), make_text("=", th, size=SIZE_SMALL),
-                      make_number(traj.params.h0[0], pr, th, key=("h0", 0), size=SIZE_SMALL)]
+            parts += [
+                make_symbol("h", 0, th, size=SIZE_SMALL, colour=th.memory),
+                make_text("=", th, size=SIZE_SMALL),
+                make_number(traj.params.h0[0], pr, th, key=("h0", 0), size=SIZE_SMALL),
+            ]
         else:
             k = t + 1
             parts += [
-                make_symbol("z", k, th, size=SIZE_SMALL, colour=th.activation), make_text("=", th, size=SIZE_SMALL),
+                make_symbol("z", k, th, size=SIZE_SMALL, colour=th.activation),
+                make_text("=", th, size=SIZE_SMALL),
                 make_number(traj.z[t, 0], pr, th, key=("z", t, 0), size=SIZE_SMALL),
-                make_symbol("h", k, th, size=SIZE_SMALL, colour=th.memory), make_text("=", th, size=SIZE_SMALL),
+                make_symbol("h", k, th, size=SIZE_SMALL, colour=th.memory),
+                make_text("=", th, size=SIZE_SMALL),
                 make_number(traj.h[t, 0], pr, th, key=("h", t, 0), size=SIZE_SMALL, colour=self.accent),
             ]
         group = LabelGroup(*parts).arrange(RIGHT, buff=0.1)
@@ -208,8 +218,9 @@ class RunPanel(VGroup):
     # -- animations -----------------------------------------------------------------
     def make_build_animation(self, run_time: float = 1.2) -> Animation:
         """The strip's inputs and cells appear (the frame, heading and inset are added by the scene)."""
-        anim = AnimationGroup(self.chain.make_inputs_animation(), self.chain.make_build_animation(),
-                              lag_ratio=0.5, run_time=run_time)
+        anim = AnimationGroup(
+            self.chain.make_inputs_animation(), self.chain.make_build_animation(), lag_ratio=0.5, run_time=run_time
+        )
         self._show_outgoing(max(self.chain.visible_range()), False)
         return anim
 
@@ -249,8 +260,7 @@ class RunPanel(VGroup):
 
     def make_flow_animation(self, t: int, run_time: float = 0.5) -> Animation:
         """The cell of step ``t`` is highlighted and its input and memory arrows light up."""
-        return AnimationGroup(self.chain.make_focus_animation(t), self.chain.make_flow_animation(t),
-                              run_time=run_time)
+        return AnimationGroup(self.chain.make_focus_animation(t), self.chain.make_flow_animation(t), run_time=run_time)
 
     def make_result_animation(self, t: int, run_time: float = 0.6) -> Animation:
         """``h_t`` lands in its cell, the inset's point moves to ``(z_t, h_t)``, the readout updates."""
@@ -264,8 +274,11 @@ class RunPanel(VGroup):
         self.readout = new
         self.add(new)
         return AnimationGroup(
-            self.chain.make_fill_animation(t), self.inset.make_point_animation(t),
-            old.animate.set_opacity(0.0).build(), FadeIn(new), run_time=run_time,
+            self.chain.make_fill_animation(t),
+            self.inset.make_point_animation(t),
+            old.animate.set_opacity(0.0).build(),
+            FadeIn(new),
+            run_time=run_time,
         )
 
     def make_release_animation(self, run_time: float = 0.3) -> Animation:

@@ -120,10 +120,9 @@ class StateChart(VGroup):
         self.add(title, self.legend)
 
         # Value labels first: the plot's left margin is as wide as the widest one.
-        labels = VGroup(*(
-            make_number(v, self.precision, theme, size=SIZE_SMALL, colour=theme.muted)
-            for v in sorted({lo, hi, 0.0})
-        ))
+        labels = VGroup(
+            *(make_number(v, self.precision, theme, size=SIZE_SMALL, colour=theme.muted) for v in sorted({lo, hi, 0.0}))
+        )
         label_w = max(lab.width for lab in labels)
         left = self.panel.get_left()[0] + 0.2 + label_w + 0.1
         right = self.panel.get_right()[0] - 0.35
@@ -204,8 +203,12 @@ class StateChart(VGroup):
                 if math.isfinite(xv):
                     w = max(0.02, min(0.12, 0.5 * (self._x(1) - self._x(0)) if self.steps > 1 else 0.12))
                     off = (d - (traj.input_size - 1) / 2) * w
-                    bar = Line(self.point(t, 0.0) + RIGHT * off, self.point(t, xv) + RIGHT * off,
-                               stroke_width=max(2.0, 60 * w), color=self.x_colour).set_stroke(opacity=0.35)
+                    bar = Line(
+                        self.point(t, 0.0) + RIGHT * off,
+                        self.point(t, xv) + RIGHT * off,
+                        stroke_width=max(2.0, 60 * w),
+                        color=self.x_colour,
+                    ).set_stroke(opacity=0.35)
                     bars.add(bar)
         for i in range(traj.hidden_size):
             v = float(traj.h[t, i])
@@ -214,15 +217,17 @@ class StateChart(VGroup):
                 continue
             dots.add(Dot(self.point(t, v), radius=self.dot_radius, color=colour))
             if t > 0 and math.isfinite(float(traj.h[t - 1, i])):
-                lines.add(Line(self.point(t - 1, float(traj.h[t - 1, i])), self.point(t, v),
-                               stroke_width=2.5, color=colour))
+                lines.add(
+                    Line(self.point(t - 1, float(traj.h[t - 1, i])), self.point(t, v), stroke_width=2.5, color=colour)
+                )
         first_bad = self._first_nonfinite()
         if first_bad == t:
             off = self._offset()
             _, _, bottom, top = self.plot_box
             bottom, top = bottom + off[1], top + off[1]
-            guide = DashedLine((self._x(t), bottom, 0), (self._x(t), top, 0), color=th.warning,
-                               stroke_width=1.5, dash_length=0.06)
+            guide = DashedLine(
+                (self._x(t), bottom, 0), (self._x(t), top, 0), color=th.warning, stroke_width=1.5, dash_length=0.06
+            )
             lab = make_text("overflow", th, size=SIZE_SMALL, colour=th.warning)
             # Right of the guide: later states are non-finite too, so that side is empty.
             lab.next_to((self._x(t), top, 0), RIGHT, buff=0.08).shift(DOWN * 0.14)
@@ -258,4 +263,3 @@ class StateChart(VGroup):
         if not anims:
             return Animation(self, run_time=run_time)
         return LaggedStart(*anims, lag_ratio=0.3, run_time=run_time, group=self)
-

@@ -193,8 +193,9 @@ def make_number(
     return mob
 
 
-def make_symbol(letter: str, index: int | str | None, theme: Theme, *, size: float = SIZE_SMALL,
-                colour: str | None = None) -> Text:
+def make_symbol(
+    letter: str, index: int | str | None, theme: Theme, *, size: float = SIZE_SMALL, colour: str | None = None
+) -> Text:
     """An italic symbol with a Unicode subscript, e.g. ``x₃`` or ``h₀``.
 
     Used for the many per-step symbols of the chain, where a Typst compile per

@@ -157,8 +157,9 @@ class TitleCard(VGroup):
         return Write(self.formula, run_time=run_time)
 
     def make_labels_animation(self, run_time: float = 1.6) -> Animation:
-        return LaggedStart(*(FadeIn(lab, shift=0.1 * UP) for lab in self.labels), lag_ratio=0.3, run_time=run_time,
-                           group=self.labels)
+        return LaggedStart(
+            *(FadeIn(lab, shift=0.1 * UP) for lab in self.labels), lag_ratio=0.3, run_time=run_time, group=self.labels
+        )
 
     def make_parameters_animation(self, run_time: float = 1.0) -> Animation:
         return FadeIn(self.parameters, shift=0.15 * UP, run_time=run_time)
