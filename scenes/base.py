@@ -27,8 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from manim import MovingCameraScene
+from manim import Mobject, MovingCameraScene
+from manim.utils.iterables import list_update
 
+from scenes.redraw import RedrawPlan, changed_mobjects, draw_order, updating_mobjects
 from scenes.theme import Theme, get_theme
 
 __all__ = ["ExplainerScene", "SectionRecord", "SectionListener", "slugify"]
@@ -60,6 +62,8 @@ class SectionRecord:
     def duration(self) -> float:
         return self.end - self.start
 
+
+_NOTHING = Mobject()  # see ExplainerScene.get_moving_and_static_mobjects
 
 SectionListener = Callable[["ExplainerScene", SectionRecord], None]
 
@@ -115,6 +119,7 @@ class ExplainerScene(MovingCameraScene):
         self.section_listeners: list[SectionListener] = []
         self._open: tuple[str, str, float, str] | None = None
         self._section_names: set[str] = set()
+        self._redraw: RedrawPlan | None = None
         super().__init__(**kwargs)
 
     # -- pacing -------------------------------------------------------------
@@ -143,6 +148,36 @@ class ExplainerScene(MovingCameraScene):
     def tear_down(self) -> None:
         self.close_section()
         super().tear_down()
+
+    # -- drawing ------------------------------------------------------------------
+    def get_moving_and_static_mobjects(self, animations: Any) -> tuple[list[Any], list[Any]]:
+        """Redraw only what changes each frame (same pixels; see :mod:`scenes.redraw`)."""
+        animations = list(animations)
+        camera: Any = self.renderer.camera  # MovingCamera (cairo renderer)
+        changed = changed_mobjects(animations)
+        changed_ids = {id(m) for m in changed}
+        if any(id(m) in changed_ids for m in camera.get_mobjects_indicating_movement()):
+            self._redraw = None  # the camera moves: every pixel changes
+            return super().get_moving_and_static_mobjects(animations)
+        everything = list_update(self.mobjects, self.foreground_mobjects)
+        changed += updating_mobjects(everything)
+        for m in self.foreground_mobjects:
+            changed += m.get_family()
+        self._redraw = RedrawPlan(draw_order(everything, camera.use_z_index), changed)
+        moving, static = self._redraw.split()
+        # The renderer reads an empty list as "draw everything" (over the static image, so
+        # every edge twice); a point-less stand-in draws nothing, as Manim's own split does.
+        return moving or [_NOTHING], static
+
+    def update_to_time(self, t: float) -> None:
+        super().update_to_time(t)
+        plan = self._redraw
+        # A moving piece that reaches a static piece drawn above it makes that piece move too.
+        if plan is not None and plan.recheck():
+            moving, static = plan.split()
+            planned = {id(m) for m in plan.order}
+            self.moving_mobjects = moving + [m for m in self.moving_mobjects if id(m) not in planned]
+            self.renderer.save_static_frame_data(self, static)
 
     # -- sections -------------------------------------------------------------
     def start_section(self, title: str, caption: str, name: str | None = None) -> None:
