@@ -39,6 +39,7 @@ from manim.animation.animation import Animation
 
 from scenes.base import ExplainerScene
 from scenes.components.activation_inset import ActivationInset
+from scenes.components.callouts import pretty
 from scenes.components.chain import UnrolledChain
 from scenes.components.equation import EquationLine, step_caption
 from scenes.components.state_chart import StateChart
@@ -74,11 +75,9 @@ def check_sizes(trajectory: Any) -> None:
 
 
 def _observations(trajectory: Any) -> list[Any]:
-    """Observations from ``rnn_engine.insights`` (empty if that module is not available)."""
-    try:
-        from rnn_engine.insights import observations
-    except ImportError:
-        return []
+    """Observations from ``rnn_engine.insights``, computed from the trajectory's flags."""
+    from rnn_engine.insights import observations
+
     return list(observations(trajectory))
 
 
@@ -274,7 +273,11 @@ class UnrolledScene(ExplainerScene):
         self.play(*anims, run_time=1.0)
         if texts:
             lines = VGroup(
-                *(make_text(textwrap.fill(s, 86), self.theme, size=SIZE_SMALL + 2, max_width=13.0) for s in texts)
+                *(
+                    # on screen, subscripts as subscripts (h_8 -> h₈); the captions keep ASCII
+                    make_text(textwrap.fill(pretty(s), 86), self.theme, size=SIZE_SMALL + 2, max_width=13.0)
+                    for s in texts
+                )
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
             max_h = self.eq_height + 2 * BAND_GAP - 0.1
             if lines.height > max_h:
