@@ -29,7 +29,6 @@ from manim import (
     DashedLine,
     Dot,
     FadeIn,
-    RoundedRectangle,
     Transform,
     Triangle,
     VGroup,
@@ -39,6 +38,7 @@ from manim.animation.animation import Animation
 
 from rnn_engine.activations import get_activation
 from scenes.components.equation import activation_typst
+from scenes.components.frame import panel_frame
 from scenes.components.text import SIZE_SMALL, FormulaCache, Shared, make_number, make_text
 from scenes.theme import Theme
 
@@ -103,8 +103,7 @@ class ActivationInset(VGroup):
         pad = 0.12 * (y_hi - y_lo)
         self.y_lo, self.y_hi = y_lo - pad, y_hi + pad
 
-        self.panel = RoundedRectangle(corner_radius=0.15, width=width, height=height)
-        self.panel.set_stroke(theme.faint, width=1.5).set_fill(theme.panel, opacity=0.6)
+        self.panel = panel_frame(theme, width, height)
         self.add(self.panel)
 
         title = cache.get(

@@ -23,10 +23,11 @@ import math
 from collections.abc import Callable, Collection, Hashable, Sequence
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, GrowFromEdge, Line, Rectangle, RoundedRectangle, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, GrowFromEdge, Line, Rectangle, VGroup
 from manim.animation.animation import Animation
 from manim.animation.composition import AnimationGroup
 
+from scenes.components.frame import panel_frame
 from scenes.components.text import SIZE_SMALL, make_number, make_text
 from scenes.theme import Theme
 
@@ -77,9 +78,7 @@ class StepBars(VGroup):
         self.theme, self.precision, self.colour, self.key = theme, precision, colour, key
         self.xs = list(xs)
         left, right, bottom, top = box
-        self.panel = RoundedRectangle(corner_radius=0.15, width=right - left, height=top - bottom)
-        self.panel.set_stroke(theme.faint, width=1.5).set_fill(theme.panel, opacity=0.6)
-        self.panel.move_to(((left + right) / 2, (bottom + top) / 2, 0))
+        self.panel = panel_frame(theme, right - left, top - bottom, ((left + right) / 2, (bottom + top) / 2))
         self.title = make_text(title, theme, size=SIZE_SMALL, colour=theme.muted)
         self.title.next_to(self.panel.get_corner(UP + LEFT), DOWN + RIGHT, buff=0.14)
         self.add(self.panel, self.title)

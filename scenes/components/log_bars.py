@@ -27,9 +27,10 @@ import math
 from collections.abc import Callable, Hashable, Sequence
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, FadeIn, GrowFromEdge, Line, Rectangle, RoundedRectangle, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, FadeIn, GrowFromEdge, Line, Rectangle, VGroup
 from manim.animation.animation import Animation
 
+from scenes.components.frame import panel_frame
 from scenes.components.text import SIZE_SMALL, LabelGroup, make_number, make_text
 from scenes.theme import Theme
 
@@ -106,9 +107,7 @@ class LogBars(VGroup):
         self.key, self.factor_key = key, factor_key
         self.factors = None if factors is None else np.asarray(factors, dtype=float)
         left, right, bottom, top = box
-        self.panel = RoundedRectangle(corner_radius=0.15, width=right - left, height=top - bottom)
-        self.panel.set_stroke(theme.faint, width=1.5).set_fill(theme.panel, opacity=0.6)
-        self.panel.move_to(((left + right) / 2, (bottom + top) / 2, 0))
+        self.panel = panel_frame(theme, right - left, top - bottom, ((left + right) / 2, (bottom + top) / 2))
         self.title = make_text(title, theme, size=SIZE_SMALL, colour=theme.muted)
         self.title.next_to(self.panel.get_corner(UP + LEFT), DOWN + RIGHT, buff=0.14)
         self.add(self.panel, self.title)

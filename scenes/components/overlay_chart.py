@@ -39,13 +39,13 @@ from manim import (
     Dot,
     FadeIn,
     Line,
-    RoundedRectangle,
     Triangle,
     VGroup,
 )
 from manim.animation.animation import Animation
 
 from rnn_engine.formatting import format_significant
+from scenes.components.frame import panel_frame
 from scenes.components.legend import Legend
 from scenes.components.text import SIZE_SMALL, LabelGroup, make_number, make_text
 from scenes.theme import Theme
@@ -192,10 +192,8 @@ class OverlayChart(VGroup):
         if self.value_axis.mode == "symlog":
             title = f"{title} (log scale beyond ±{format_significant(self.value_axis.unit)})"
 
-        self.panel = RoundedRectangle(corner_radius=0.15, width=width, height=height)
-        self.panel.set_stroke(theme.faint, width=1.5).set_fill(theme.panel, opacity=0.6)
         # Built in place: steps are drawn later at absolute positions, so the chart is never moved.
-        self.panel.move_to((*centre, 0.0))
+        self.panel = panel_frame(theme, width, height, (centre[0], centre[1]))
         self.add(self.panel)
         self.title = make_text(title, theme, size=SIZE_SMALL, colour=theme.muted)
         self.title.next_to(self.panel.get_corner(UP + LEFT), DOWN + RIGHT, buff=0.14)

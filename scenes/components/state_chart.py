@@ -32,11 +32,11 @@ from manim import (
     FadeIn,
     LaggedStart,
     Line,
-    RoundedRectangle,
     VGroup,
 )
 from manim.animation.animation import Animation
 
+from scenes.components.frame import panel_frame
 from scenes.components.legend import Legend
 from scenes.components.text import SIZE_SMALL, Shared, make_number, make_text, subscript
 from scenes.theme import Theme
@@ -98,8 +98,7 @@ class StateChart(VGroup):
         self.lo_n, self.hi_n = lo_n - pad, hi_n + pad
         self.value_lo, self.value_hi = lo, hi
 
-        self.panel = RoundedRectangle(corner_radius=0.15, width=width, height=height)
-        self.panel.set_stroke(theme.faint, width=1.5).set_fill(theme.panel, opacity=0.6)
+        self.panel = panel_frame(theme, width, height)
         self.add(self.panel)
         self._anchor = self.panel.get_center().copy()
         title = make_text("hidden state over time", theme, size=SIZE_SMALL, colour=theme.muted)
