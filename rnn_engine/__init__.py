@@ -14,6 +14,7 @@ from rnn_engine.forward import (
     Trajectory,
     run,
     run_batch,
+    state_gap,
 )
 from rnn_engine.insights import Observation, compare_insights, observations
 from rnn_engine.sequences import (
@@ -51,4 +52,5 @@ __all__ = [
     "parse_number",
     "run",
     "run_batch",
+    "state_gap",
 ]

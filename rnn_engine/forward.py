@@ -37,6 +37,7 @@ __all__ = [
     "Trajectory",
     "run",
     "run_batch",
+    "state_gap",
 ]
 
 Array = npt.NDArray[np.float64]
@@ -509,3 +510,18 @@ def run(x: npt.ArrayLike, params: RNNParams) -> Trajectory:
         raise ValueError(f"x has shape {np.shape(x)} but w_x expects input size {params.input_size}")
     batch = run_batch(X, params.w_x[None], params.w_h[None], params.b[None], params.h0[None], params.activation)
     return batch.item(0)
+
+
+def state_gap(a: Trajectory, b: Trajectory) -> Array:
+    """``|h_t - h'_t|`` per step and unit, ``(T, H)``: how far two runs' memories differ.
+
+    The memory effect made visible: run the same network on two inputs that differ at
+    one step and watch this gap shrink (the network forgets) or persist. Non-finite
+    states give ``nan`` or ``inf`` here, never a warning.
+    """
+    if a.h.shape != b.h.shape:
+        raise ValueError(f"runs differ in shape: {a.h.shape} and {b.h.shape}")
+    with np.errstate(all="ignore"):
+        gap = np.abs(a.h - b.h)
+    gap.flags.writeable = False
+    return gap

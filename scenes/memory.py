@@ -33,6 +33,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, FadeIn, FadeOut, Line, VGroup
 from manim.animation.animation import Animation
 
+from rnn_engine import state_gap
 from rnn_engine.formatting import format_number
 from rnn_engine.insights import observations
 from scenes.base import ExplainerScene
@@ -44,7 +45,7 @@ from scenes.components.limits import check_concept_runs
 from scenes.components.overlay_chart import ChartSeries, OverlayChart
 from scenes.components.text import SIZE_BODY, SIZE_HEADING, SIZE_SMALL, LabelGroup, make_number, make_text
 
-__all__ = ["MemoryScene", "state_gap"]
+__all__ = ["MemoryScene"]
 
 LEFT_EDGE = -FRAME_HALF_W + MARGIN_X
 COLUMN_SPLIT = 1.35  # left panels end here; the right column starts a little after
@@ -52,16 +53,6 @@ CHART_BOTTOM = -1.05
 BARS_TOP = -1.2
 RIGHT_LEFT = COLUMN_SPLIT + 0.3
 RIGHT_EDGE = FRAME_HALF_W - MARGIN_X
-
-
-def state_gap(original: Any, perturbed: Any) -> np.ndarray:
-    """``|h_t - h'_t|`` per step, ``(T,)``, for scalar runs.
-
-    The one piece of arithmetic in this scene, kept here until the engine offers
-    the gap between two runs (it is a display of two engine trajectories, not RNN math).
-    """
-    with np.errstate(invalid="ignore"):
-        return np.abs(np.asarray(original.h[:, 0], dtype=float) - np.asarray(perturbed.h[:, 0], dtype=float))
 
 
 class MemoryScene(ExplainerScene):
@@ -81,7 +72,7 @@ class MemoryScene(ExplainerScene):
         step = getattr(memory, "perturb_step", None)
         # The changed step comes from the config; the runs' inputs confirm it.
         self.k = int(step) - 1 if step is not None else (int(differs[0]) if differs.size else 0)
-        self.gap = state_gap(self.original, self.perturbed)
+        self.gap = state_gap(self.original, self.perturbed)[:, 0]  # scalar runs only
         th = self.theme
         self.colours = (th.memory, th.input)
         self.gap_colour = th.bias

@@ -319,3 +319,22 @@ def test_no_warnings_on_extreme_inputs() -> None:
                 ):
                     getattr(traj, name)
                 assert traj.nonfinite.any()
+
+
+def test_state_gap_is_the_absolute_difference_of_two_runs() -> None:
+    from rnn_engine import RNNParams, run, state_gap
+
+    p = RNNParams.from_values(0.5, 0.8, 0.1, 0.0, "tanh")
+    a = run([1.0, 0.0, 0.0], p)
+    b = run([2.0, 0.0, 0.0], p)
+    # by hand: h_1 = tanh(0.6) vs tanh(1.1); later steps carry the difference through W_h
+    ha1, hb1 = math.tanh(0.6), math.tanh(1.1)
+    ha2, hb2 = math.tanh(0.8 * ha1 + 0.1), math.tanh(0.8 * hb1 + 0.1)
+    gap = state_gap(a, b)
+    assert gap.shape == (3, 1)
+    assert gap[0, 0] == pytest.approx(abs(ha1 - hb1), abs=1e-15)
+    assert gap[1, 0] == pytest.approx(abs(ha2 - hb2), abs=1e-15)
+    assert gap[2, 0] < gap[1, 0] < gap[0, 0]  # |W_h f'| < 1: the difference fades
+    assert not gap.flags.writeable
+    with pytest.raises(ValueError, match="differ in shape"):
+        state_gap(a, run([1.0, 0.0], p))
