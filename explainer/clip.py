@@ -37,7 +37,7 @@ from explainer.output import (
     staging_dir,
 )
 
-__all__ = ["QUALITIES", "ClipResult", "cached_result", "clip_hash", "render_clip"]
+__all__ = ["QUALITIES", "ClipResult", "cached_result", "clip_file_names", "clip_hash", "render_clip"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,7 +102,8 @@ def clip_hash(cfg: Any, quality: str | None = None, fmt: str | None = None) -> s
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
-def _file_names(name: str, fmt: str) -> dict[str, str]:
+def clip_file_names(name: str, fmt: str) -> dict[str, str]:
+    """The file name of each of a clip's files, by role (no ``video`` for ``png``: the frame is the thumbnail)."""
     names = {
         "video": f"{name}.{fmt}",
         "srt": f"{name}.srt",
@@ -127,7 +128,7 @@ def cached_result(cfg: Any, out_dir: Path, quality: str | None = None, fmt: str 
         return None
     if meta.get("hash") != digest:
         return None
-    files = {role: final / fname for role, fname in _file_names(cfg.name, fmt).items()}
+    files = {role: final / fname for role, fname in clip_file_names(cfg.name, fmt).items()}
     if not all(p.is_file() for p in files.values()):
         return None
     return ClipResult(cfg.name, "cached", digest, files, float(meta.get("duration", 0.0)), 0.0)
@@ -257,7 +258,7 @@ def render_clip(
             writer = scene.renderer.file_writer
             rendered = Path(writer.image_file_path if fmt == "png" else writer.movie_file_path)
         sections = [Section(r.title, r.start, r.end, r.caption) for r in scene.timeline]
-        names = _file_names(name, fmt)
+        names = clip_file_names(name, fmt)
         files: dict[str, Path] = {}
         if fmt == "png":
             files["thumbnail"] = rendered.replace(ready / names["thumbnail"])

@@ -24,7 +24,7 @@ import pytest
 from rich.console import Console
 
 from explainer.batch import BatchError, run_batch, run_batch_command
-from explainer.clip import ClipResult, cached_result, clip_hash
+from explainer.clip import ClipResult, cached_result, clip_file_names, clip_hash
 from explainer.output import publish, remove_tree, staging_dir
 from explainer.sweep import load_sweep
 
@@ -67,13 +67,7 @@ def fake_render(
     name = cfg.name
     stage = staging_dir(out_dir, name)
     try:
-        files = {
-            "video": stage / f"{name}.{fmt}",
-            "srt": stage / f"{name}.srt",
-            "chapters": stage / f"{name}.chapters.txt",
-            "thumbnail": stage / f"{name}.png",
-            "metadata": stage / f"{name}.json",
-        }
+        files = {role: stage / fname for role, fname in clip_file_names(name, fmt).items()}
         files["video"].write_bytes(b"not really a video: " + name.encode())
         time.sleep(float(os.environ.get("FAKE_DELAY", "0.05")))  # the "render"
         files["srt"].write_text(f"1\n00:00:00,000 --> 00:00:01,250\nw_h = {cfg.rnn.w_h}\n", encoding="utf-8")
