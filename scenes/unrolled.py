@@ -45,11 +45,12 @@ from scenes.components.equation import EquationLine, step_caption
 from scenes.components.state_chart import StateChart
 from scenes.components.text import SIZE_BODY, SIZE_HEADING, SIZE_SMALL, FormulaCache, make_text
 from scenes.components.title_card import TitleCard
+from scenes.limits import SCENE_LIMITS
 
 __all__ = ["MAX_HIDDEN", "MAX_INPUT", "UnrolledScene", "check_sizes"]
 
-MAX_HIDDEN = 4
-MAX_INPUT = 4
+MAX_HIDDEN = SCENE_LIMITS["unrolled"].max_hidden  # the limits the config loader checks
+MAX_INPUT = SCENE_LIMITS["unrolled"].max_input
 FRAME_TOP = 4.0
 FRAME_BOTTOM = -4.0
 MARGIN_X = 0.5

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from scenes.limits import SCENE_LIMITS
+
 __all__ = ["MAX_CONCEPT_STEPS", "check_concept_runs"]
 
-#: Longest sequence whose steps stay legible on a shared time axis at 16:9.
-MAX_CONCEPT_STEPS = 32
+#: Longest sequence whose steps stay legible on a shared time axis at 16:9 (one
+#: source of truth: the limits the config loader checks, in scenes/limits.py).
+MAX_CONCEPT_STEPS = SCENE_LIMITS["compare"].max_steps
 
 
 def check_concept_runs(scene: str, runs: Sequence[Any], *, count: tuple[int, int]) -> None:
@@ -40,9 +43,10 @@ def check_concept_runs(scene: str, runs: Sequence[Any], *, count: tuple[int, int
         raise ValueError(f"scene '{scene}' needs {want} runs; got {len(runs)}")
     for run in runs:
         traj = run.trajectory
-        if traj.steps > MAX_CONCEPT_STEPS:
+        max_steps = SCENE_LIMITS[scene].max_steps if scene in SCENE_LIMITS else MAX_CONCEPT_STEPS
+        if traj.steps > max_steps:
             raise ValueError(
-                f"scene '{scene}' shows at most {MAX_CONCEPT_STEPS} steps; this config has {traj.steps} "
+                f"scene '{scene}' shows at most {max_steps} steps; this config has {traj.steps} "
                 f"(shorten sequence.length or use scene: unrolled)"
             )
         if traj.hidden_size != 1:
