@@ -47,10 +47,10 @@ from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from explainer.gallery import ClipRecord, write_gallery, write_manifest
-from explainer.output import publish, remove_tree, staging_dir
+from explainer.output import publish, remove_own_staging, remove_tree, staging_dir
 
 __all__ = [
     "DEFAULT_OUT",
@@ -101,24 +101,55 @@ class BatchReport:
 # --------------------------------------------------------------------------- workers
 
 
+# A worker's state, read by its SIGTERM handler. SIGTERM comes from the parent (Ctrl-C,
+# or SIGTERM to the batch) or from the worker itself when it finds it has been orphaned.
 _terminating = False
+#: True only while the render runs: a SystemExit there unwinds through the render's own
+#: ``finally``, which removes its staging folder. Anywhere else the worker exits at once.
+_rendering = False
+#: The sweep folder of the current job, where this worker's staging folders live.
+_sweep_dir: Path | None = None
+#: How long an orphaned worker lets its render unwind before it exits regardless.
+_ORPHAN_GRACE_SECONDS = 30.0
+
+
+def _exit_now() -> NoReturn:
+    """Stop this worker: remove any staging folder it still owns, then exit without unwinding."""
+    if _sweep_dir is not None:
+        with contextlib.suppress(Exception):
+            remove_own_staging(_sweep_dir)
+    # Release the semaphores this process created (tqdm makes one), which a bare _exit
+    # would leave for the resource tracker to complain about.
+    with contextlib.suppress(Exception):
+        from multiprocessing import util
+
+        util._run_finalizers(0)
+    os._exit(143)
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
     global _terminating
+    first = not _terminating
     _terminating = True
-    # Raised in the main thread, inside the render: its ``finally`` removes the staging folder.
-    raise SystemExit(128 + signum)
+    if not _rendering:
+        # Idle, between jobs, or reporting a result: nothing to unwind. Raising here
+        # instead would be caught by the pool's own ``except BaseException`` around
+        # each job, and the worker would carry on with the next one.
+        _exit_now()
+    elif first:
+        raise SystemExit(128 + signum)
+    # A second SIGTERM while the first unwinds the render: let it finish unwinding.
 
 
 def _watch_parent(parent: int) -> None:
     # A parent killed with SIGKILL cannot stop its workers; they notice being orphaned
-    # and stop themselves the same clean way as on SIGTERM.
-    while True:
+    # and stop themselves the same clean way as on SIGTERM. If the render swallows the
+    # SystemExit (Manim catches BaseException in places), exit after a grace period.
+    while os.getppid() == parent:
         time.sleep(1.0)
-        if os.getppid() != parent:
-            os.kill(os.getpid(), signal.SIGTERM)
-            return
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(_ORPHAN_GRACE_SECONDS)
+    _exit_now()
 
 
 def _quiet_logging() -> None:
@@ -163,22 +194,23 @@ def _local_task(
     cfg: Any, sweep_dir: str, quality: str | None, fmt: str | None, force: bool, render_fn: RenderFn | None
 ) -> dict[str, Any]:
     """One job in a local worker: render into the sweep folder, report as a plain dict."""
-    render = render_fn or _default_render()
+    global _rendering, _sweep_dir
+    _sweep_dir = Path(sweep_dir)
     try:
-        res = render(cfg, Path(sweep_dir), quality=quality, fmt=fmt, force=force, quiet=True)
+        render = render_fn or _default_render()
+        _rendering = True
+        try:
+            res = render(cfg, Path(sweep_dir), quality=quality, fmt=fmt, force=force, quiet=True)
+        finally:
+            _rendering = False
     except BaseException as exc:
         if _terminating:
-            # The render's own cleanup has run (its staging folder is gone). Release the
-            # semaphores this process created (tqdm makes one), which a bare _exit would
-            # leave for the resource tracker to complain about, and stop.
-            with contextlib.suppress(Exception):
-                from multiprocessing import util
-
-                util._run_finalizers(0)
-            os._exit(143)
+            _exit_now()  # the render's cleanup has run; this also catches one cut short
         if not isinstance(exc, Exception):
             raise
         return {"ok": False, "error": _error_line(exc), "traceback": traceback.format_exc(), "worker": os.getpid()}
+    if _terminating:  # stopped just after the render finished: the clip is published, stop
+        _exit_now()
     return {
         "ok": True,
         "status": res.status,

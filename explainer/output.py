@@ -87,12 +87,28 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def staging_owner(path: Path) -> int | None:
+    """The id of the process that made a :func:`staging_dir` folder, from its name (else None)."""
+    m = re.fullmatch(r"\.staging-.*-pid(\d+)-[^-]+", Path(path).name)
+    return int(m.group(1)) if m else None
+
+
 def clean_stale_staging(out_dir: Path) -> list[Path]:
     """Remove staging folders left by processes that no longer run (killed with SIGKILL, say)."""
     removed = []
     for p in Path(out_dir).glob(".staging-*"):
-        m = re.fullmatch(r"\.staging-.*-pid(\d+)-[^-]+", p.name)
-        if m and p.is_dir() and not _pid_alive(int(m.group(1))):
+        owner = staging_owner(p)
+        if owner is not None and p.is_dir() and not _pid_alive(owner):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+def remove_own_staging(out_dir: Path) -> list[Path]:
+    """Remove the staging folders this process made in ``out_dir`` (a worker stopping early)."""
+    removed = []
+    for p in Path(out_dir).glob(".staging-*"):
+        if staging_owner(p) == os.getpid() and p.is_dir():
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
     return removed

@@ -316,14 +316,17 @@ def start_runner(tmp_path: Path, sweep_path: Path, out: Path, delay: float) -> s
         "FAKE_DELAY": str(delay),
         "FAKE_PID_DIR": str(pids),
     }
-    return subprocess.Popen(
-        [sys.executable, "-c", RUNNER, str(sweep_path), str(out)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Output goes to files, not pipes: orphaned workers inherit the runner's stdout and
+    # stderr, and a pipe held open by a worker that failed to stop would hang the test.
+    with open(tmp_path / "runner.out", "w") as stdout, open(tmp_path / "runner.err", "w") as stderr:
+        return subprocess.Popen(
+            [sys.executable, "-c", RUNNER, str(sweep_path), str(out)],
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+        )
 
 
 def wait_for(predicate: Any, timeout: float, what: str) -> None:
@@ -358,7 +361,8 @@ def test_interrupted_batch_leaves_only_complete_clips_and_resumes(tmp_path: Path
         code = proc.wait(timeout=30)
     finally:
         proc.kill()
-        _, err = proc.communicate()
+        proc.wait()
+    err = (tmp_path / "runner.err").read_text()
     workers = {int(p.read_text()) for p in (tmp_path / "pids").iterdir()}
     assert os.getpid() not in workers and proc.pid not in workers
     if how == "sigint":
@@ -377,6 +381,57 @@ def test_interrupted_batch_leaves_only_complete_clips_and_resumes(tmp_path: Path
     resumed = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
     assert [r.status for r in resumed.records] == ["cached" if state[j.name] else "rendered" for j in sweep.jobs]
     assert all(complete_or_absent(out / "s", sweep).values())
+
+
+WORKER_STOP = textwrap.dedent("""\
+    import os, signal, sys, time
+    from pathlib import Path
+    from explainer import batch
+    from explainer.output import staging_dir
+    signal.signal(signal.SIGTERM, batch._on_sigterm)
+    sweep_dir = Path(sys.argv[1])
+
+    def render(cfg, out_dir, **kw):
+        staging_dir(out_dir, "clip")
+        if sys.argv[2] == "swallowed":
+            try:  # a render that catches the SystemExit and carries on, as Manim does in places
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.5)
+            except BaseException:
+                pass
+        return None
+
+    try:  # the pool's own catch-all around each job
+        if sys.argv[2] == "between_jobs":
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.5)
+        else:
+            batch._local_task(None, str(sweep_dir), None, None, False, render)
+    except BaseException:
+        pass
+    print("carried on")
+    """)
+
+
+@pytest.mark.parametrize("when", ["between_jobs", "swallowed"])
+def test_a_stopped_worker_exits_and_leaves_no_staging_folder(tmp_path: Path, when: str) -> None:
+    # SIGTERM outside the render must not become an exception the pool catches (the worker
+    # would go on to the next job), and a render that swallows its SystemExit must not keep
+    # the worker, or its staging folder, alive.
+    sweep_dir = tmp_path / "sweep"
+    sweep_dir.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER_STOP, str(sweep_dir), when],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 143, done.stdout + done.stderr
+    assert "carried on" not in done.stdout
+    assert list(sweep_dir.iterdir()) == []
 
 
 # ----------------------------------------------------------------------------- Dask

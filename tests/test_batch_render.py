@@ -135,13 +135,15 @@ def test_killed_batch_resumes_and_a_failing_job_spares_the_others(tmp_path: Path
     sweep = load_sweep(sweep_path)
     out = tmp_path / "out"
     sweep_dir = out / "tiny_sweep"
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "render.py"), "batch", str(sweep_path), "-q", "l", "-j", "2", "-o", str(out)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Output to a file, not a pipe: a worker that failed to stop would hold a pipe open.
+    with open(tmp_path / "batch.log", "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "render.py"), "batch", str(sweep_path), "-q", "l", "-j", "2", "-o", str(out)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         first = sweep_dir / sweep.jobs[0].name / f"{sweep.jobs[0].name}.json"
         second = sweep_dir / sweep.jobs[1].name / f"{sweep.jobs[1].name}.json"
@@ -150,7 +152,7 @@ def test_killed_batch_resumes_and_a_failing_job_spares_the_others(tmp_path: Path
         proc.wait(timeout=30)
     finally:
         proc.kill()
-        proc.communicate()
+        proc.wait()
     # The orphaned workers notice and stop, removing their staging folders.
     # Generous: on a loaded 2-core CI machine a worker may be mid-frame for a while.
     wait_for(
