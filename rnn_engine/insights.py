@@ -461,30 +461,33 @@ def compare_insights(trajectories: Mapping[str, Trajectory]) -> list[Observation
     never = [label for label, (neg, _) in signs.items() if not neg]
     if negative and never:
         lows = ", ".join(f"{label} down to {_fmt(signs[label][1])}" for label in negative)
-        verb = "goes" if len(negative) == 1 else "go"
         nverb = "never does" if len(never) == 1 else "never do"
-        out.append(Observation("sign", None, f"h {verb} negative for {lows}; {_join(never)} {nverb}"))
+        out.append(Observation("sign", None, f"h goes negative for {lows}; {_join(never)} {nverb}"))
 
     steps = {t.steps for t in trajectories.values()}
     T_name = str(steps.pop()) if len(steps) == 1 else "T"
 
     grads = {label: abs(_size(t.grad_to_last[0])) for label, t in trajectories.items() if t.steps >= 2}
     if grads:
-        parts = ", ".join(f"{_fmt(v)} for {label}" for label, v in grads.items())
-        out.append(Observation("gradient", 1, f"gradient reaching t = 1, relative to t = {T_name}: {parts}"))
+        parts = _join([f"{_fmt(v)} for {label}" for label, v in grads.items()])
+        out.append(
+            Observation("gradient", 1, f"the gradient reaching t = 1, relative to the one at t = {T_name}: {parts}")
+        )
 
     mems = {label: _size(t.sensitivity_to_last[0]) for label, t in trajectories.items() if t.steps >= 2}
     if mems:
         scalar = all(np.asarray(t.sensitivity_to_last[0]).size == 1 for t in trajectories.values())
         name = f"dh_{T_name}/dx_1" if scalar else f"|dh_{T_name}/dx_1|"
-        parts = ", ".join(f"{_fmt(v)} for {label}" for label, v in mems.items())
+        parts = _join([f"{_fmt(v)} for {label}" for label, v in mems.items()])
         out.append(Observation("memory", 1, f"{name}: {parts}"))
 
     scalar_h = all(t.hidden_size == 1 for t in trajectories.values())
     with np.errstate(all="ignore"):
-        finals = ", ".join(
-            f"{_fmt(_size(t.h[-1]) if scalar_h else float(np.linalg.norm(t.h[-1])))} for {label}"
-            for label, t in trajectories.items()
+        finals = _join(
+            [
+                f"{_fmt(_size(t.h[-1]) if scalar_h else float(np.linalg.norm(t.h[-1])))} for {label}"
+                for label, t in trajectories.items()
+            ]
         )
-    out.append(Observation("final", None, f"{'h' if scalar_h else '|h|'}_{T_name}: {finals}"))
+    out.append(Observation("final", None, f"{'h' if scalar_h else '|h|'}_{T_name} ends at {finals}"))
     return [o for o in out if o is not None]

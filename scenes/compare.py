@@ -50,7 +50,7 @@ from rnn_engine.activations import get_activation
 from rnn_engine.formatting import format_number
 from rnn_engine.insights import Observation, compare_insights, observations
 from scenes.base import ExplainerScene
-from scenes.components.callouts import Badge, CalloutList, pretty, wrapped_text
+from scenes.components.callouts import Badge, CalloutList, pretty, sentence, wrapped_text
 from scenes.components.equation import activation_typst, typst_value
 from scenes.components.limits import check_concept_runs
 from scenes.components.overlay_chart import ChartSeries, OverlayChart
@@ -398,8 +398,10 @@ class PanelComparisonScene(ExplainerScene):
     def _place_badges(self, callouts: Sequence[Callout]) -> list[VGroup]:
         """One group of badges per callout, next to the points they mark.
 
-        Each badge takes the first spot near its point that stays inside the plot and
-        clear of the chart's labels and of the badges placed before it.
+        Each badge takes the first spot near its point that stays inside the plot, clear
+        of the chart's labels, of the badges placed before it, and of every run's line
+        and points (a badge sitting on another run's point would seem to mark that run).
+        When no spot is clear, it takes the one with the most room.
         """
         chart = self.chart
         left, right, bottom, top = chart.plot_box
@@ -407,6 +409,11 @@ class PanelComparisonScene(ExplainerScene):
             _box(m)
             for m in (*chart.axis_labels.family_members_with_points(), *chart.exits.family_members_with_points())
         ]
+        segments = []
+        for i, series in enumerate(chart.series):
+            pts = [chart.anchor(i, t) for t in range(len(series.values)) if np.isfinite(series.values[t])]
+            segments += [(a[:2], b[:2]) for a, b in zip(pts, pts[1:], strict=False)]
+            segments += [(a[:2], a[:2]) for a in pts]  # lone points count too
         groups = []
         for n, callout in enumerate(callouts, start=1):
             group = VGroup()
@@ -418,7 +425,7 @@ class PanelComparisonScene(ExplainerScene):
                 offsets = [side * 0.36, -side * 0.36]
                 for dx in (0.42, -0.42, 0.84, -0.84, 1.26, -1.26):
                     offsets += [side * 0.3 + RIGHT * dx, -side * 0.3 + RIGHT * dx]
-                spot = p + offsets[0]
+                best, best_room = p + offsets[0], -np.inf
                 for off in offsets:
                     c = p + off
                     box = (c[0] - r, c[0] + r, c[1] - r, c[1] + r)
@@ -426,9 +433,14 @@ class PanelComparisonScene(ExplainerScene):
                         continue
                     if any(_overlap(box, o, 0.04) for o in obstacles):
                         continue
-                    spot = c
-                    break
-                badge.move_to(spot)
+                    # Room between the badge's rim and the nearest line or point.
+                    room = min((_segment_distance(c[:2], a, b) for a, b in segments), default=np.inf) - r
+                    if room >= 0.08:
+                        best = c
+                        break
+                    if room > best_room:
+                        best, best_room = c, room
+                badge.move_to(best)
                 obstacles.append(_box(badge))
                 group.add(badge)
             groups.append(group)
@@ -444,7 +456,9 @@ class PanelComparisonScene(ExplainerScene):
         self.closing_block: Any = None
         room = AREA_TOP - AREA_BOTTOM
         if obs is not None:
-            self.closing_block = wrapped_text(pretty(obs.text), self.theme, width=col_width, size=SIZE_BODY - 2)
+            self.closing_block = wrapped_text(
+                pretty(sentence(obs.text)), self.theme, width=col_width, size=SIZE_BODY - 2
+            )
             self.closing_block.next_to((col_left, AREA_BOTTOM, 0), UP + RIGHT, buff=0.0)
             room -= self.closing_block.height + 0.45
         callouts = self.callouts()
@@ -482,6 +496,14 @@ class PanelComparisonScene(ExplainerScene):
 
 def _box(mob: Any) -> tuple[float, float, float, float]:
     return (mob.get_left()[0], mob.get_right()[0], mob.get_bottom()[1], mob.get_top()[1])
+
+
+def _segment_distance(c: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """Distance from point ``c`` to the segment ``a``-``b`` (2-D)."""
+    ab, ac = b - a, c - a
+    denom = float(ab @ ab)
+    u = 0.0 if denom == 0 else min(1.0, max(0.0, float(ac @ ab) / denom))
+    return float(np.hypot(*(ac - u * ab)))
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float], pad: float) -> bool:

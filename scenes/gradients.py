@@ -31,7 +31,7 @@ from rnn_engine.formatting import format_number
 from rnn_engine.insights import observations
 from scenes.base import ExplainerScene
 from scenes.compare import AREA_BOTTOM, FRAME_HALF_W, HEADER_Y, MARGIN_X, RULE_Y
-from scenes.components.callouts import pretty, wrapped_text
+from scenes.components.callouts import pretty, sentence, wrapped_text
 from scenes.components.equation import activation_typst, typst_value
 from scenes.components.limits import check_concept_runs
 from scenes.components.log_bars import LogBars
@@ -194,7 +194,9 @@ class GradientsScene(ExplainerScene):
             return
         text = notes[0].text
         self.start_section("In short", text, name="closing")
-        block = wrapped_text(pretty(text[0].upper() + text[1:]), self.theme, width=CONTENT_WIDTH, size=SIZE_BODY)
+        block = wrapped_text(
+            pretty(sentence(text[0].upper() + text[1:])), self.theme, width=CONTENT_WIDTH, size=SIZE_BODY
+        )
         block.move_to((0, (BARS_BOTTOM + AREA_BOTTOM) / 2, 0))
         label = make_text("in short", self.theme, size=SIZE_HEADING)
         label.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)

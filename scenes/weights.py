@@ -48,6 +48,6 @@ class WeightsScene(PanelComparisonScene):
 
     def closing_observation(self) -> Observation | None:
         for ins in self.insights:
-            if ins.kind == "gradient":
-                return ins
+            if ins.kind == "gradient":  # "the gradient reaching ..." opens the closing sentence
+                return Observation(ins.kind, ins.step, ins.text[:1].upper() + ins.text[1:])
         return super().closing_observation()

@@ -245,7 +245,7 @@ def test_compare_insights_across_activations() -> None:
     final = by_kind(obs)["final"].text
     for label in runs:
         assert f" for {label}" in final
-    assert number_after(final, "h_16:") == pytest.approx(float(runs["tanh"].h[-1, 0]), rel=5e-3)
+    assert number_after(final, "h_16 ends at") == pytest.approx(float(runs["tanh"].h[-1, 0]), rel=5e-3)
 
 
 def test_compare_insights_exploding_and_saturating() -> None:

@@ -23,7 +23,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Circle, VGroup
 from scenes.components.text import SIZE_SMALL, LabelGroup, make_text
 from scenes.theme import Theme
 
-__all__ = ["Badge", "CalloutList", "chars_per_line", "pretty", "wrapped_text"]
+__all__ = ["Badge", "CalloutList", "chars_per_line", "pretty", "sentence", "wrapped_text"]
 
 #: Average advance of one character at font size 1 in DejaVu Sans (scene units), measured
 #: on mixed prose; used to choose where to break lines before building them.
@@ -33,6 +33,15 @@ _CHAR_WIDTH_PER_SIZE = 0.0075
 def chars_per_line(width: float, size: float) -> int:
     """How many characters of prose fit in ``width`` scene units at font ``size``."""
     return max(12, int(width / (_CHAR_WIDTH_PER_SIZE * size)))
+
+
+_EQUALS_RE = re.compile(r" = ")
+
+
+def sentence(text: str) -> str:
+    """``text`` ending in a full stop (engine observations come without one)."""
+    text = text.rstrip()
+    return text if not text or text[-1] in ".!?" else text + "."
 
 
 def wrapped_text(
@@ -48,7 +57,10 @@ def wrapped_text(
 
     Lines that still come out too wide (unusual glyph widths) are shrunk to fit.
     """
-    lines = textwrap.wrap(text, chars_per_line(width, size)) or [""]
+    # "t = 10" or "dh/dx = 2e-4" never splits across lines: glue the spaces around "="
+    # with no-break spaces (which textwrap does not break at), then put plain ones back.
+    glued = _EQUALS_RE.sub("\u00a0=\u00a0", text)
+    lines = [line.replace("\u00a0", " ") for line in textwrap.wrap(glued, chars_per_line(width, size))] or [""]
     block = LabelGroup(*(make_text(line, theme, size=size, colour=colour, max_width=width) for line in lines))
     block.arrange(DOWN, aligned_edge=LEFT, buff=line_gap)
     block.shown_text = text
