@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from explainer.gallery import ClipRecord, write_gallery, write_manifest
-from explainer.output import publish, remove_own_staging, remove_tree, staging_dir
+from explainer.output import clean_stale_staging, publish, remove_own_staging, remove_tree, staging_dir
 
 __all__ = [
     "DEFAULT_OUT",
@@ -738,6 +738,7 @@ def run_batch(
     started = time.perf_counter()
     sweep_dir = Path(out_dir) / sweep.name
     sweep_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale_staging(sweep_dir)  # what an earlier, killed batch left half-written
     fields = list(sweep.fields)
     extra = {"source": str(sweep.source) if sweep.source else None, "quality": quality, "format": fmt}
 

@@ -54,7 +54,8 @@ class Chapter:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    # The writer's pid in the name lets clean_stale_staging remove what a killed writer left.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.pid{os.getpid()}-", suffix=".part")
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a published file is as readable as any other
         with os.fdopen(fd, "wb") as fh:
@@ -93,13 +94,25 @@ def staging_owner(path: Path) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _part_owner(path: Path) -> int | None:
+    """The id of the process writing an :func:`atomic_write_bytes` temporary file (else None)."""
+    m = re.fullmatch(r"\..*\.pid(\d+)-[^-]+\.part", Path(path).name)
+    return int(m.group(1)) if m else None
+
+
 def clean_stale_staging(out_dir: Path) -> list[Path]:
-    """Remove staging folders left by processes that no longer run (killed with SIGKILL, say)."""
+    """Remove staging folders and half-written temporary files left by processes that
+    no longer run (killed with SIGKILL, say)."""
     removed = []
     for p in Path(out_dir).glob(".staging-*"):
         owner = staging_owner(p)
         if owner is not None and p.is_dir() and not _pid_alive(owner):
             shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    for p in Path(out_dir).glob(".*.part"):
+        owner = _part_owner(p)
+        if owner is not None and p.is_file() and not _pid_alive(owner):
+            p.unlink(missing_ok=True)
             removed.append(p)
     return removed
 

@@ -69,7 +69,10 @@ def fake_render(
     try:
         files = {role: stage / fname for role, fname in clip_file_names(name, fmt).items()}
         files["video"].write_bytes(b"not really a video: " + name.encode())
-        time.sleep(float(os.environ.get("FAKE_DELAY", "0.05")))  # the "render"
+        delay = float(os.environ.get("FAKE_DELAY", "0.05"))
+        if cfg.rnn.w_h >= float(os.environ.get("FAKE_SLOW_FROM", "inf")):
+            delay *= 4  # a slow clip: a long window in which to interrupt the batch
+        time.sleep(delay)  # the "render"
         files["srt"].write_text(f"1\n00:00:00,000 --> 00:00:01,250\nw_h = {cfg.rnn.w_h}\n", encoding="utf-8")
         files["chapters"].write_text("0:00 Intro\n", encoding="utf-8")
         from PIL import Image
@@ -101,10 +104,12 @@ def quiet_console() -> Console:
     return Console(file=io.StringIO(), force_terminal=False, width=200)
 
 
-def complete_or_absent(sweep_dir: Path, sweep: Any) -> dict[str, bool]:
+def complete_or_absent(sweep_dir: Path, sweep: Any, killed: int | None = None) -> dict[str, bool]:
     """For each clip: True if its files are complete and current, False if its folder is absent.
 
-    Anything else (a folder with missing or stale files) fails the calling test.
+    Anything else (a folder with missing or stale files, a temporary file) fails the
+    calling test, except a half-written temporary file of the process ``killed`` (a
+    SIGKILL leaves no chance to remove it; the next run must).
     """
     state = {}
     for job in sweep.jobs:
@@ -114,7 +119,11 @@ def complete_or_absent(sweep_dir: Path, sweep: Any) -> dict[str, bool]:
             continue
         assert cached_result(job.config, sweep_dir) is not None, f"{folder} is incomplete: {os.listdir(folder)}"
         state[job.name] = True
-    leftovers = [p for p in sweep_dir.rglob("*") if p.name.startswith(".")]
+    leftovers = [
+        p
+        for p in sweep_dir.rglob("*")
+        if p.name.startswith(".") and not (killed and p.parent == sweep_dir and f".pid{killed}-" in p.name)
+    ]
     assert not leftovers, f"temporary files left behind: {leftovers}"
     return state
 
@@ -314,6 +323,7 @@ def start_runner(tmp_path: Path, sweep_path: Path, out: Path, delay: float) -> s
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(TESTS)]),
         "FAKE_DELAY": str(delay),
+        "FAKE_SLOW_FROM": "2.0",
         "FAKE_PID_DIR": str(pids),
     }
     # Output goes to files, not pipes: orphaned workers inherit the runner's stdout and
@@ -374,7 +384,7 @@ def test_interrupted_batch_leaves_only_complete_clips_and_resumes(tmp_path: Path
         assert code == -signal.SIGKILL
     # Orphaned or not, every worker stops on its own, cleaning up after its render.
     wait_for(lambda: not any(alive(pid) for pid in workers), 15, "the workers to exit")
-    state = complete_or_absent(out / "s", sweep)
+    state = complete_or_absent(out / "s", sweep, killed=proc.pid if how == "sigkill" else None)
     assert state[sweep.jobs[0].name] and state[sweep.jobs[1].name]
     assert not all(state.values()), "the interrupt came too late to test anything"
 

@@ -158,7 +158,7 @@ def test_killed_batch_resumes_and_a_failing_job_spares_the_others(tmp_path: Path
     wait_for(
         lambda: not [p for p in sweep_dir.iterdir() if p.name.startswith(".staging")], 120, "the workers to clean up"
     )
-    done = complete_or_absent(sweep_dir, sweep)
+    done = complete_or_absent(sweep_dir, sweep, killed=proc.pid)
     assert any(done.values()) and not all(done.values()), done
 
     # Resume, with one of the missing clips made impossible to write: a file where its folder goes.

@@ -144,3 +144,32 @@ def test_stale_staging_of_dead_processes_is_removed_live_ones_kept(tmp_path: Pat
     assert mine.exists() and f"-pid{os.getpid()}-" in mine.name
     assert clean_stale_staging(tmp_path) == []  # our own live folder stays
     assert mine.exists()
+
+
+def test_half_written_files_of_dead_writers_are_removed_live_ones_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    from explainer.output import clean_stale_staging
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+
+    def killed(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise SystemExit  # stands in for SIGKILL just before os.replace ...
+
+    # ... and, like SIGKILL, lets no cleanup run: the temporary file stays.
+    monkeypatch.setattr(os, "replace", killed)
+    monkeypatch.setattr(Path, "unlink", lambda *a, **k: None)
+    for _ in range(2):
+        with pytest.raises(SystemExit):
+            atomic_write_text(tmp_path / "manifest.csv", "half")
+    monkeypatch.undo()
+    parts = sorted(tmp_path.iterdir())
+    assert len(parts) == 2 and all(f".pid{os.getpid()}-" in p.name for p in parts)
+    # One as if written by a process that has since died, one by this live process.
+    stale = parts[0].rename(tmp_path / parts[0].name.replace(f".pid{os.getpid()}-", f".pid{dead_pid}-"))
+    assert clean_stale_staging(tmp_path) == [stale]
+    assert not stale.exists() and parts[1].exists()  # a live writer's file is never touched

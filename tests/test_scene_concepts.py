@@ -390,3 +390,40 @@ def test_gradients_needs_two_steps() -> None:
     config, runs = concept_inputs("gradients", length=1)
     with pytest.raises(ValueError, match="at least 2 steps"):
         GradientsScene(config, runs)
+
+
+# ----------------------------------------------------------------------------- chart badges
+
+
+@pytest.mark.parametrize("name", ["compare_activations", "compare_sequences", "weights_wh"])
+def test_chart_badges_sit_clear_of_every_runs_line(name: str, tmp_path: Any) -> None:
+    # A badge drawn over another run's line or point seems to mark that run.
+    from pathlib import Path
+
+    from explainer.config import load_config
+    from explainer.runs import build_runs
+    from scenes import get_scene_class
+    from scenes.components.callouts import Badge
+
+    cfg = load_config(Path(__file__).resolve().parents[1] / "configs" / f"{name}.yaml")
+    scene = dry_run_scene(get_scene_class(cfg.scene), cfg, build_runs(cfg), media_dir=tmp_path)
+    chart = scene.chart
+    left, right, bottom, top = chart.plot_box
+    points = []
+    for i, series in enumerate(chart.series):
+        points.append([chart.anchor(i, t)[:2] for t in range(len(series.values)) if np.isfinite(series.values[t])])
+    badges = [
+        m
+        for top_mob in scene.mobjects
+        for m in top_mob.get_family()
+        if isinstance(m, Badge) and left <= m.get_x() <= right + 0.25 and bottom <= m.get_y() <= top
+    ]
+    assert badges, "no badge on the chart"
+    for badge in badges:
+        c, r = badge.get_center()[:2], badge.width / 2
+        for line in points:
+            for a, b in zip(line, line[1:], strict=False):
+                ab = b - a
+                u = min(1.0, max(0.0, float((c - a) @ ab) / float(ab @ ab)))
+                gap = float(np.hypot(*(c - a - u * ab))) - r
+                assert gap > 0.02, f"badge {badge.number} at {c} touches a line ({gap:.3f})"
