@@ -221,13 +221,14 @@ class SensitivityHeatmap(VGroup):
                 texts = [format_number(v, self.precision) for _, v in stops]
             else:
                 stops = [(1.0 - d / LOG_DECADES, self.vmax / 10.0**d) for d in range(0, LOG_DECADES + 1, 2)]
-                texts = [format_significant(v) for _, v in stops]
+                texts = [format_significant(v, 2) for _, v in stops]  # a scale, not a reading
             for (s, _), text in zip(stops, texts, strict=True):
                 lab = make_text(text, th, size=SIZE_SMALL, colour=th.muted)
                 lab.next_to((x + width / 2, top - (1.0 - s) * height, 0), RIGHT, buff=0.08)
                 labels.add(lab)
         cap = make_text("size" if self.mode == "linear" else "log scale", th, size=SIZE_SMALL, colour=th.muted)
-        cap.next_to(bar, DOWN, buff=0.12).align_to(bar, LEFT)
+        # Below the lowest number too, which hangs half its height under the bar.
+        cap.next_to(VGroup(bar, labels), DOWN, buff=0.12).align_to(bar, LEFT)
         sign = VGroup()
         if self.has_negative:
             # Sign legend: the bar shows positive values; negative ones use the other hue.
