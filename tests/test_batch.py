@@ -305,7 +305,10 @@ def test_unreachable_scheduler_is_a_usage_error(tmp_path: Path) -> None:
 
 
 RUNNER = textwrap.dedent("""\
-    import sys
+    import signal, sys
+    # Ctrl-C as in a terminal, even when the tests run in a background job (which
+    # starts its children with SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from rich.console import Console
     from explainer.batch import run_batch
     from explainer.sweep import load_sweep
