@@ -102,8 +102,7 @@ class UnrolledScene(ExplainerScene):
             traj, th, pr, self.cache, max_width=14.2 - 2 * MARGIN_X, size=30 if traj.is_scalar else 26
         )
         # The band is as tall as the tallest step equation (vector lines are taller).
-        probe = self.equation.for_step(0)
-        self.eq_height = probe.height
+        self.eq_height = self.equation.band_height()
         self.eq_y = self.chain.bottom - BAND_GAP - self.eq_height / 2
         band_top = self.eq_y - self.eq_height / 2 - BAND_GAP
         band_h = band_top - BOTTOM_Y

@@ -143,10 +143,30 @@ def test_typst_value_and_spoken_number_forms():
 def test_vector_equation_uses_matrix_form_with_every_unit():
     traj = _trajectory([[1.0], [0.5]], w_x=[[0.5], [-0.3]], w_h=[[0.5, -0.2], [0.3, 0.4]], b=[0.1, -0.1])
     eq = EquationLine(traj, DARK, 2, FormulaCache(DARK))
-    z_src, z_nums, h_src, h_nums = eq.sources(1)
+    z_src, z_nums, h_src, h_nums = eq.sources(1, numeric_weights=False)
     assert "W_x" in z_src and "W_h" in z_src and z_src.count("vec(") == 3
     assert {k for k, _ in h_nums} == {("h", 1, 0), ("h", 1, 1)}
     assert {k for k, _ in z_nums if k[0] == "z"} == {("z", 1, 0), ("z", 1, 1)}
+    # Written out, every weight is on screen too, keyed to its entry.
+    z_src, z_nums, _, _ = eq.sources(1, numeric_weights=True)
+    assert "W_x" not in z_src and "mat(0.50; -0.30)" in z_src and "mat(0.50, -0.20; 0.30, 0.40)" in z_src
+    shown = dict(z_nums)
+    assert shown[("w_h", 0, 1)] == "-0.20" and shown[("w_x", 1, 0)] == "-0.30"
+    assert {k for k in shown if k[0] == "w_h"} == {("w_h", i, j) for i in range(2) for j in range(2)}
+
+
+def test_vector_equation_writes_weights_out_only_where_they_fit():
+    small = _trajectory([[1.0], [0.5]], w_x=[[0.5], [-0.3]], w_h=[[0.5, -0.2], [0.3, 0.4]], b=[0.1, -0.1])
+    assert EquationLine(small, DARK, 2, FormulaCache(DARK), size=26, max_width=13.2).numeric_weights
+    w_h = [[-0.5, -0.2, -0.1, -0.3], [-0.3, -0.4, -0.5, -0.2], [-0.1, -0.2, -0.6, -0.1], [-0.1, -0.2, -0.3, -0.5]]
+    # H = D = 4 with signs: two 4 x 4 matrices do not fit beside everything else.
+    x = [[1.0, -0.5, 0.25, -1.0], [0.5, -0.25, 1.0, -0.5]]
+    wide = _trajectory(x, w_x=[[-v for v in row] for row in w_h], w_h=w_h, b=[0.1, -0.1, 0.2, -0.2])
+    eq = EquationLine(wide, DARK, 2, FormulaCache(DARK), size=26, max_width=13.2)
+    assert not eq.numeric_weights
+    # One form for the whole clip: every step's line uses the symbols.
+    for t in range(2):
+        assert "W_h" in eq.sources(t, numeric_weights=eq.numeric_weights)[0]
 
 
 # ----------------------------------------------------------------------------- cell and chain

@@ -5,11 +5,13 @@ Scalar runs (``H = D = 1``) get two lines::
     z_3 = 0.50 · 2.00 + 0.80 · 0.46 + 0.10 = 1.47
     h_3 = tanh(1.47) = 0.90
 
-Vector runs switch to the compact matrix form (the weight matrices stay symbols;
-they are constant and shown on the title card)::
+Vector runs switch to matrix form, the two lines side by side::
 
-    z_3 = W_x x_3 + W_h (h_2 as a column) + (b as a column) = (z_3 as a column)
-    h_3 = tanh(z_3) = (h_3 as a column)
+    z_3 = (W_x) x_3 + (W_h) (h_2 as a column) + (b as a column) = (z_3 as a column)    h_3 = tanh(z_3) = (h_3)
+
+with ``W_x`` and ``W_h`` written out as numbers when both lines then fit at 85 % size
+or more (H = 2 usually), and as the symbols ``W_x``, ``W_h`` otherwise (they are
+constant, and shown on the title card).
 
 Colours follow the concepts: input terms ``theme.input``, memory ``theme.memory``,
 bias ``theme.bias``, pre-activation and ``f`` ``theme.activation``. Every number
@@ -27,6 +29,7 @@ API::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -40,6 +43,9 @@ from scenes.theme import Theme
 __all__ = ["EquationLine", "activation_typst", "spoken_number", "step_caption", "typst_value"]
 
 _NONFINITE = ("overflow", "-overflow", "NaN")
+#: Vector lines write W_x and W_h out as numbers only if both lines then fit side by side
+#: at this scale or larger (H = 2 usually does; wider matrices fall back to symbols).
+_MIN_NUMERIC_SCALE = 0.85
 
 
 def typst_value(value: float, precision: int, *, parens_if_negative: bool = False) -> str:
@@ -69,6 +75,11 @@ def activation_typst(name: str) -> str:
 
 def _vec(values: Sequence[float], precision: int) -> str:
     return "vec(" + ", ".join(typst_value(v, precision) for v in values) + ")"
+
+
+def _mat(values: Any, precision: int) -> str:
+    rows = np.atleast_2d(np.asarray(values, dtype=float))
+    return "mat(" + "; ".join(", ".join(typst_value(v, precision) for v in row) for row in rows) + ")"
 
 
 def spoken_number(value: float, precision: int) -> str:
@@ -157,8 +168,14 @@ class EquationLine:
         """The general rule ``z_t = W_x x_t + W_h h_(t-1) + b``, ``h_t = f(z_t)``, coloured."""
         return self.cache.get(self.symbolic_source(), size=self.size, shown_text="z_t = W_x x_t + W_h h_(t-1) + b")
 
-    def sources(self, t: int) -> tuple[str, list[tuple[tuple[Any, ...], str]], str, list[tuple[tuple[Any, ...], str]]]:
-        """Typst sources of the two lines of step ``t`` and the numbers each shows."""
+    def sources(
+        self, t: int, *, numeric_weights: bool = True
+    ) -> tuple[str, list[tuple[tuple[Any, ...], str]], str, list[tuple[tuple[Any, ...], str]]]:
+        """Typst sources of the two lines of step ``t`` and the numbers each shows.
+
+        Vector runs write ``W_x`` and ``W_h`` out as numbers when ``numeric_weights``,
+        else as symbols.
+        """
         th, pr, traj = self.theme, self.precision, self.trajectory
         p = traj.params
         k = t + 1
@@ -191,13 +208,19 @@ class EquationLine:
             h_nums = [(("z", t, 0), fmt(z[0])), (("h", t, 0), fmt(h[0]))]
             return z_src, z_nums, h_src, h_nums
         x_part = _vec(x, pr) if D > 1 else "dot " + typst_value(x[0], pr, parens_if_negative=True)
+        w_x, w_h = (_mat(p.w_x, pr), _mat(p.w_h, pr)) if numeric_weights else ("W_x", "W_h")
         z_src = (
             f"{_coloured(f'z_({k})', th.activation)} = "
-            f"{_coloured(f'W_x {x_part}', th.input)} + "
-            f"{_coloured(f'W_h {_vec(hp, pr)}', th.memory)} + "
+            f"{_coloured(f'{w_x} {x_part}', th.input)} + "
+            f"{_coloured(f'{w_h} {_vec(hp, pr)}', th.memory)} + "
             f"{_coloured(_vec(p.b, pr), th.bias)} = {_coloured(_vec(z, pr), th.activation)}"
         )
-        z_nums = [(("x", t, d), fmt(x[d])) for d in range(D)]
+        z_nums = []
+        if numeric_weights:
+            z_nums += [(("w_x", i, d), fmt(p.w_x[i, d])) for i in range(H) for d in range(D)]
+        z_nums += [(("x", t, d), fmt(x[d])) for d in range(D)]
+        if numeric_weights:
+            z_nums += [(("w_h", i, j), fmt(p.w_h[i, j])) for i in range(H) for j in range(H)]
         z_nums += [((*prev_key, i), fmt(hp[i])) for i in range(H)]
         z_nums += [(("b", i), fmt(p.b[i])) for i in range(H)]
         z_nums += [(("z", t, i), fmt(z[i])) for i in range(H)]
@@ -209,19 +232,44 @@ class EquationLine:
         return z_src, z_nums, h_src, h_nums
 
     # -- mobjects -------------------------------------------------------------
-    def for_step(self, t: int) -> VGroup:
-        """``VGroup(z_line, h_line)`` for step ``t``, centred at the origin.
-
-        Scalar lines are stacked; vector lines sit side by side when they fit.
-        """
-        z_src, z_nums, h_src, h_nums = self.sources(t)
+    def _lines(self, t: int, *, numeric_weights: bool) -> tuple[Any, Any]:
+        z_src, z_nums, h_src, h_nums = self.sources(t, numeric_weights=numeric_weights)
         z_line = self.cache.get(z_src, size=self.size, numbers=z_nums, shown_text=f"z_{t + 1} = ...")
         h_line = self.cache.get(h_src, size=self.size, numbers=h_nums, shown_text=f"h_{t + 1} = ...")
+        return z_line, h_line
+
+    @cached_property
+    def numeric_weights(self) -> bool:
+        """Whether vector lines write ``W_x`` and ``W_h`` out as numbers, the same at every step.
+
+        Yes if, at the step with the longest numbers, both lines fit side by side at
+        85 % size or more.
+        """
+        if not self.vector:
+            return True
+        steps = range(self.trajectory.steps)
+        widest = max(steps, key=lambda t: sum(len(s) for s in self.sources(t)[::2]))
+        z_line, h_line = self._lines(widest, numeric_weights=True)
+        return bool(z_line.width + h_line.width + 0.8 <= self.max_width / _MIN_NUMERIC_SCALE)
+
+    def band_height(self) -> float:
+        """Height every step's lines fit in (before any shrinking to the width)."""
+        return float(self.for_step(0, fit=False).height)
+
+    def for_step(self, t: int, *, fit: bool = True) -> VGroup:
+        """``VGroup(z_line, h_line)`` for step ``t``, centred at the origin.
+
+        Scalar lines are stacked; vector lines sit side by side when they fit. With
+        ``fit`` (the default) the group is shrunk to ``max_width`` if wider.
+        """
+        z_line, h_line = self._lines(t, numeric_weights=self.numeric_weights)
         group = VGroup(z_line, h_line)
-        if self.vector and z_line.width + h_line.width + 0.8 <= self.max_width:
+        side_by_side = self.max_width / (_MIN_NUMERIC_SCALE if self.numeric_weights else 1.0)
+        if self.vector and z_line.width + h_line.width + 0.8 <= side_by_side:
             group.arrange(RIGHT, buff=0.8)
         else:
             group.arrange(DOWN, aligned_edge=LEFT, buff=0.28)
         group.move_to(np.zeros(3))
-        fit_width(group, self.max_width)
+        if fit:
+            fit_width(group, self.max_width)
         return group
