@@ -10,7 +10,7 @@ Vector runs switch to matrix form, the two lines side by side::
     z_3 = (W_x) x_3 + (W_h) (h_2 as a column) + (b as a column) = (z_3 as a column)    h_3 = tanh(z_3) = (h_3)
 
 with ``W_x`` and ``W_h`` written out as numbers when both lines then fit at 85 % size
-or more (H = 2 usually), and as the symbols ``W_x``, ``W_h`` otherwise (they are
+or more (in practice H <= 4 with one or two inputs), and as the symbols ``W_x``, ``W_h`` otherwise (they are
 constant, and shown on the title card).
 
 Colours follow the concepts: input terms ``theme.input``, memory ``theme.memory``,
@@ -44,7 +44,7 @@ __all__ = ["EquationLine", "activation_typst", "spoken_number", "step_caption", 
 
 _NONFINITE = ("overflow", "-overflow", "NaN")
 #: Vector lines write W_x and W_h out as numbers only if both lines then fit side by side
-#: at this scale or larger (H = 2 usually does; wider matrices fall back to symbols).
+#: at this scale or larger (4 x 4 input and hidden matrices with signs do not: symbols).
 _MIN_NUMERIC_SCALE = 0.85
 
 
