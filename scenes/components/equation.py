@@ -10,8 +10,8 @@ Vector runs switch to matrix form, the two lines side by side::
     z_3 = (W_x) x_3 + (W_h) (h_2 as a column) + (b as a column) = (z_3 as a column)    h_3 = tanh(z_3) = (h_3)
 
 with ``W_x`` and ``W_h`` written out as numbers when both lines then fit at 85 % size
-or more (in practice H <= 4 with one or two inputs), and as the symbols ``W_x``, ``W_h`` otherwise (they are
-constant, and shown on the title card).
+or more (in practice H <= 4 with one or two inputs), and as the symbols ``W_x``,
+``W_h`` otherwise (they are constant, and shown on the title card).
 
 Colours follow the concepts: input terms ``theme.input``, memory ``theme.memory``,
 bias ``theme.bias``, pre-activation and ``f`` ``theme.activation``. Every number
