@@ -109,8 +109,10 @@ _terminating = False
 _rendering = False
 #: The sweep folder of the current job, where this worker's staging folders live.
 _sweep_dir: Path | None = None
-#: How long an orphaned worker lets its render unwind before it exits regardless.
-_ORPHAN_GRACE_SECONDS = 30.0
+#: How long a render may take to unwind after SIGTERM before the worker exits regardless
+#: (Manim catches ``BaseException`` in places and may swallow the SystemExit). Shorter than
+#: the parent's wait before it SIGKILLs a worker, so the worker still removes its staging folder.
+_STOP_GRACE_SECONDS = 5.0
 
 
 def _exit_now() -> NoReturn:
@@ -137,19 +139,19 @@ def _on_sigterm(signum: int, frame: Any) -> None:
         # each job, and the worker would carry on with the next one.
         _exit_now()
     elif first:
+        backstop = threading.Timer(_STOP_GRACE_SECONDS, _exit_now)
+        backstop.daemon = True
+        backstop.start()
         raise SystemExit(128 + signum)
     # A second SIGTERM while the first unwinds the render: let it finish unwinding.
 
 
 def _watch_parent(parent: int) -> None:
     # A parent killed with SIGKILL cannot stop its workers; they notice being orphaned
-    # and stop themselves the same clean way as on SIGTERM. If the render swallows the
-    # SystemExit (Manim catches BaseException in places), exit after a grace period.
+    # and stop themselves the same clean way as on SIGTERM.
     while os.getppid() == parent:
         time.sleep(1.0)
     os.kill(os.getpid(), signal.SIGTERM)
-    time.sleep(_ORPHAN_GRACE_SECONDS)
-    _exit_now()
 
 
 def _quiet_logging() -> None:
@@ -159,11 +161,15 @@ def _quiet_logging() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def _worker_init(preload: bool) -> None:
-    """Runs once in each local worker process."""
+def _worker_init(preload: bool, parent: int) -> None:
+    """Runs once in each local worker process; ``parent`` is the batch process's id.
+
+    (Passed in, not read with ``os.getppid()`` here: a parent killed while this worker
+    starts would make that the id of the process that adopted it.)
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
     signal.signal(signal.SIGTERM, _on_sigterm)
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="watch-parent").start()
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
     if preload:
         # Import Manim and every scene now, once per worker, while the parent is still
         # submitting; every clip this worker renders then starts warm. A scene that fails
@@ -333,7 +339,7 @@ class _LocalBackend:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_init,
-            initargs=(self._preload,),
+            initargs=(self._preload, os.getpid()),
         )
 
     def submit(self, job: _Job) -> None:

@@ -109,7 +109,10 @@ def clean_stale_staging(out_dir: Path) -> list[Path]:
         if owner is not None and p.is_dir() and not _pid_alive(owner):
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
-    for p in Path(out_dir).glob(".*.part"):
+    # Temporary files sit beside the file they become: in out_dir or one folder down
+    # (a clip folder's files, e.g. the .vtt track a batch writes there).
+    parts = [*Path(out_dir).glob(".*.part"), *Path(out_dir).glob("*/.*.part")]
+    for p in parts:
         owner = _part_owner(p)
         if owner is not None and p.is_file() and not _pid_alive(owner):
             p.unlink(missing_ok=True)

@@ -409,11 +409,7 @@ class PanelComparisonScene(ExplainerScene):
             _box(m)
             for m in (*chart.axis_labels.family_members_with_points(), *chart.exits.family_members_with_points())
         ]
-        segments = []
-        for i, series in enumerate(chart.series):
-            pts = [chart.anchor(i, t) for t in range(len(series.values)) if np.isfinite(series.values[t])]
-            segments += [(a[:2], b[:2]) for a, b in zip(pts, pts[1:], strict=False)]
-            segments += [(a[:2], a[:2]) for a in pts]  # lone points count too
+        segments = [piece for i in range(len(chart.series)) for piece in chart.drawn_pieces(i)]
         groups = []
         for n, callout in enumerate(callouts, start=1):
             group = VGroup()

@@ -406,12 +406,14 @@ WORKER_STOP = textwrap.dedent("""\
 
     def render(cfg, out_dir, **kw):
         staging_dir(out_dir, "clip")
-        if sys.argv[2] == "swallowed":
+        if sys.argv[2] in ("swallowed", "swallowed_and_stuck"):
             try:  # a render that catches the SystemExit and carries on, as Manim does in places
                 os.kill(os.getpid(), signal.SIGTERM)
                 time.sleep(0.5)
             except BaseException:
                 pass
+            if sys.argv[2] == "swallowed_and_stuck":
+                time.sleep(300)  # ... and then takes its time
         return None
 
     try:  # the pool's own catch-all around each job
@@ -426,24 +428,28 @@ WORKER_STOP = textwrap.dedent("""\
     """)
 
 
-@pytest.mark.parametrize("when", ["between_jobs", "swallowed"])
+@pytest.mark.parametrize("when", ["between_jobs", "swallowed", "swallowed_and_stuck"])
 def test_a_stopped_worker_exits_and_leaves_no_staging_folder(tmp_path: Path, when: str) -> None:
     # SIGTERM outside the render must not become an exception the pool catches (the worker
     # would go on to the next job), and a render that swallows its SystemExit must not keep
-    # the worker, or its staging folder, alive.
+    # the worker, or its staging folder, alive: not after it returns, and not for longer than
+    # the grace period if it carries on (the parent SIGKILLs a worker after 10 s).
     sweep_dir = tmp_path / "sweep"
     sweep_dir.mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", WORKER_STOP, str(sweep_dir), when],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
     assert done.returncode == 143, done.stdout + done.stderr
     assert "carried on" not in done.stdout
+    # Far less than the stuck render's 300 s: the backstop stopped it (5 s after SIGTERM).
+    assert time.monotonic() - started < 60.0
     assert list(sweep_dir.iterdir()) == []
 
 

@@ -171,5 +171,10 @@ def test_half_written_files_of_dead_writers_are_removed_live_ones_kept(
     assert len(parts) == 2 and all(f".pid{os.getpid()}-" in p.name for p in parts)
     # One as if written by a process that has since died, one by this live process.
     stale = parts[0].rename(tmp_path / parts[0].name.replace(f".pid{os.getpid()}-", f".pid{dead_pid}-"))
-    assert clean_stale_staging(tmp_path) == [stale]
-    assert not stale.exists() and parts[1].exists()  # a live writer's file is never touched
+    # And one a folder down, where a clip's own files (a batch's .vtt track) are written.
+    (tmp_path / "clip").mkdir()
+    stale_in_clip = tmp_path / "clip" / stale.name.replace("manifest.csv", "clip.vtt")
+    stale_in_clip.write_text("half")
+    assert sorted(clean_stale_staging(tmp_path)) == sorted([stale, stale_in_clip])
+    assert not stale.exists() and not stale_in_clip.exists()
+    assert parts[1].exists()  # a live writer's file is never touched

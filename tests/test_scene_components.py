@@ -291,3 +291,46 @@ def test_unrolled_scene_refuses_more_than_four_units_or_inputs(kwargs, message):
 def test_make_number_uses_format_number():
     for v in (0.0, -0.004, 12345.678, float("inf"), float("nan"), 3.1e-6):
         assert make_number(v, 2, DARK).shown_text == format_number(v, 2)
+
+
+@pytest.mark.parametrize(
+    "x, w_x, w_h, b",
+    [
+        (  # H = 4, D = 2: numbers of many widths, some steps wider than others
+            [[6.36, -4.03], [2.76, -3.36], [3.45, -1.15], [0.48, 0.16], [3.3, -0.96], [-8.9, -2.28]],
+            [[0.18, -0.44], [0.77, 1.02], [-0.15, -1.49], [1.38, 1.08]],
+            [
+                [-0.15, 1.05, -0.17, -0.57],
+                [-0.08, 0.54, -0.47, 0.98],
+                [-0.45, 0.48, 0.27, -0.08],
+                [0.54, -0.75, 0.68, -0.03],
+            ],
+            [-0.16, 0.22, 0.32, 0.23],
+        ),
+        (
+            [[-0.3, -0.34], [-2.51, -0.86], [-0.19, 1.52], [0.16, 1.4], [-0.39, -0.25], [-3.9, 0.46], [0.55, 1.76]],
+            [[-0.49, 0.09], [-0.71, -1.18], [-0.71, -0.34], [1.36, 0.0]],
+            [
+                [-0.4, 0.07, 0.11, -0.34],
+                [0.57, -0.94, -0.11, 0.33],
+                [-0.67, 0.18, 0.65, 0.23],
+                [-0.85, -0.36, 0.62, 0.15],
+            ],
+            [-0.0, 0.13, 0.22, -0.21],
+        ),
+    ],
+)
+def test_vector_equation_keeps_one_arrangement_inside_its_band(x, w_x, w_h, b):
+    # The unrolled scene's sizes. Every step must be laid out the same way (side by side or
+    # stacked) and fit the band the scene reserves, or the equation runs into the chain.
+    traj = _trajectory(x, w_x=w_x, w_h=w_h, b=b)
+    eq = EquationLine(traj, DARK, 2, FormulaCache(DARK), size=26, max_width=13.2)
+    band = eq.band_height()
+    arrangements = set()
+    for t in range(traj.steps):
+        group = eq.for_step(t)
+        z_line, h_line = group.submobjects
+        arrangements.add("side by side" if z_line.get_right()[0] < h_line.get_left()[0] else "stacked")
+        assert group.height <= band + 1e-6, f"step {t + 1} is taller than the band"
+        assert group.width <= 13.2 / 0.8 + 1e-6
+    assert len(arrangements) == 1, arrangements

@@ -46,6 +46,8 @@ _NONFINITE = ("overflow", "-overflow", "NaN")
 #: Vector lines write W_x and W_h out as numbers only if both lines then fit side by side
 #: at this scale or larger (4 x 4 input and hidden matrices with signs do not: symbols).
 _MIN_NUMERIC_SCALE = 0.85
+#: Space between the z line and the h line when they sit side by side.
+_PAIR_GAP = 0.8
 
 
 def typst_value(value: float, precision: int, *, parens_if_negative: bool = False) -> str:
@@ -239,34 +241,50 @@ class EquationLine:
         return z_line, h_line
 
     @cached_property
-    def numeric_weights(self) -> bool:
-        """Whether vector lines write ``W_x`` and ``W_h`` out as numbers, the same at every step.
+    def _layout(self) -> tuple[bool, bool]:
+        """``(numeric_weights, side_by_side)``, one choice for every step of the clip.
 
-        Yes if, at the step with the longest numbers, both lines fit side by side at
-        85 % size or more.
+        Vector lines write ``W_x`` and ``W_h`` out as numbers if, at every step, both lines
+        then fit side by side at 85 % size or more; else as symbols, side by side if that
+        fits at every step, stacked otherwise. Every step's lines are built here; the
+        render needs them all anyway, and the cache keeps them.
         """
         if not self.vector:
-            return True
-        steps = range(self.trajectory.steps)
-        widest = max(steps, key=lambda t: sum(len(s) for s in self.sources(t)[::2]))
-        z_line, h_line = self._lines(widest, numeric_weights=True)
-        return bool(z_line.width + h_line.width + 0.8 <= self.max_width / _MIN_NUMERIC_SCALE)
+            return True, False
+
+        def fits(numeric: bool, limit: float) -> bool:
+            # Longest sources first: a step that does not fit usually shows up at once.
+            order = sorted(range(self.trajectory.steps), key=lambda t: -sum(map(len, self.sources(t)[::2])))
+            return all(self._pair_width(t, numeric) <= limit for t in order)
+
+        if fits(True, self.max_width / _MIN_NUMERIC_SCALE):
+            return True, True
+        return False, fits(False, self.max_width)
+
+    @property
+    def numeric_weights(self) -> bool:
+        """Whether vector lines write ``W_x`` and ``W_h`` out as numbers (see :attr:`_layout`)."""
+        return self._layout[0]
+
+    def _pair_width(self, t: int, numeric: bool) -> float:
+        z_line, h_line = self._lines(t, numeric_weights=numeric)
+        return float(z_line.width + h_line.width + _PAIR_GAP)
 
     def band_height(self) -> float:
         """Height every step's lines fit in (before any shrinking to the width)."""
-        return float(self.for_step(0, fit=False).height)
+        return max(float(self.for_step(t, fit=False).height) for t in range(self.trajectory.steps))
 
     def for_step(self, t: int, *, fit: bool = True) -> VGroup:
         """``VGroup(z_line, h_line)`` for step ``t``, centred at the origin.
 
-        Scalar lines are stacked; vector lines sit side by side when they fit. With
-        ``fit`` (the default) the group is shrunk to ``max_width`` if wider.
+        Scalar lines are stacked; vector lines as :attr:`_layout` decided for the clip.
+        With ``fit`` (the default) the group is shrunk to ``max_width`` if wider.
         """
-        z_line, h_line = self._lines(t, numeric_weights=self.numeric_weights)
+        numeric, side_by_side = self._layout
+        z_line, h_line = self._lines(t, numeric_weights=numeric)
         group = VGroup(z_line, h_line)
-        side_by_side = self.max_width / (_MIN_NUMERIC_SCALE if self.numeric_weights else 1.0)
-        if self.vector and z_line.width + h_line.width + 0.8 <= side_by_side:
-            group.arrange(RIGHT, buff=0.8)
+        if side_by_side:
+            group.arrange(RIGHT, buff=_PAIR_GAP)
         else:
             group.arrange(DOWN, aligned_edge=LEFT, buff=0.28)
         group.move_to(np.zeros(3))

@@ -262,6 +262,19 @@ class OverlayChart(VGroup):
         """Where series ``i`` is drawn at step ``t`` (on the edge if it left the chart)."""
         return self.point(t, float(self.series[i].values[t]))
 
+    def drawn_pieces(self, i: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """What series ``i`` draws, as 2-D ``(start, end)`` pairs: each piece of its line
+        inside the window, and each point in it (``start == end``)."""
+        pieces = []
+        for t, v in enumerate(self.series[i].values):
+            line = self._segment(i, t)
+            if line is not None:
+                pieces.append((line.get_start()[:2], line.get_end()[:2]))
+            if self.inside(float(v)):
+                point = self.anchor(i, t)[:2]
+                pieces.append((point, point))
+        return pieces
+
     def column_x(self, t: int) -> float:
         """x of step ``t``'s column."""
         return self._x(t)
