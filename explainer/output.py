@@ -10,6 +10,7 @@ of one render is in place.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -109,15 +110,39 @@ def clean_stale_staging(out_dir: Path) -> list[Path]:
         if owner is not None and p.is_dir() and not _pid_alive(owner):
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
-    # Temporary files sit beside the file they become: in out_dir or one folder down
-    # (a clip folder's files, e.g. the .vtt track a batch writes there).
-    parts = [*Path(out_dir).glob(".*.part"), *Path(out_dir).glob("*/.*.part")]
-    for p in parts:
+    for p in _part_files(Path(out_dir)):
         owner = _part_owner(p)
-        if owner is not None and p.is_file() and not _pid_alive(owner):
-            p.unlink(missing_ok=True)
-            removed.append(p)
+        if owner is not None and not _pid_alive(owner):
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed.append(p)
     return removed
+
+
+def _part_files(out_dir: Path) -> list[Path]:
+    """Temporary files in ``out_dir`` and in its clip folders (one level down, where e.g.
+    a batch writes each clip's ``.vtt`` track). Other processes create and remove folders
+    here all the time (their staging folders): one that vanishes mid-scan is skipped."""
+
+    def listing(folder: str) -> list[os.DirEntry[str]]:
+        try:
+            with os.scandir(folder) as it:
+                return list(it)
+        except OSError:
+            return []
+
+    def is_folder(entry: os.DirEntry[str]) -> bool:
+        try:
+            return entry.is_dir(follow_symlinks=False)
+        except OSError:
+            return False
+
+    top = listing(str(out_dir))
+    folders = [e.path for e in top if not e.name.startswith(".") and is_folder(e)]
+    found = []
+    for entries in (top, *map(listing, folders)):
+        found += [Path(e.path) for e in entries if e.name.startswith(".") and e.name.endswith(".part")]
+    return found
 
 
 def remove_own_staging(out_dir: Path) -> list[Path]:

@@ -178,3 +178,26 @@ def test_half_written_files_of_dead_writers_are_removed_live_ones_kept(
     assert sorted(clean_stale_staging(tmp_path)) == sorted([stale, stale_in_clip])
     assert not stale.exists() and not stale_in_clip.exists()
     assert parts[1].exists()  # a live writer's file is never touched
+
+
+def test_cleanup_skips_a_folder_that_vanishes_while_it_looks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Other workers create and remove their folders beside the clip folders all the time;
+    # one removed between listing and scanning must not make another worker's render fail.
+    import subprocess
+    import sys
+
+    from explainer.output import clean_stale_staging
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".manifest.csv.pid{int(dead.stdout)}-abc123.part"
+    stale.write_text("half")
+    (tmp_path / "gone").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if str(path).endswith("gone"):
+            raise FileNotFoundError(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert clean_stale_staging(tmp_path) == [stale]
