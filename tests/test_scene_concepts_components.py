@@ -64,6 +64,21 @@ def test_symlog_axis_stops_after_max_decades_and_marks_overflow() -> None:
         assert bottom - 1e-6 <= dot.get_y() <= top + 1e-6
 
 
+def test_drawn_pieces_are_what_the_chart_draws() -> None:
+    # A run that leaves the window at t = 2: its line is cut at the edge, the points
+    # outside are not drawn, and nothing joins the steps beyond.
+    runs = [[0.5, 0.5, 0.5, 0.5], [1.0, 1e3, 1e20, math.inf]]
+    chart = OverlayChart([ChartSeries(f"r{i}", r, DARK.series[i]) for i, r in enumerate(runs)], DARK, 2)
+    pieces = chart.drawn_pieces(1)
+    points = [a for a, b in pieces if np.allclose(a, b)]
+    lines = [(a, b) for a, b in pieces if not np.allclose(a, b)]
+    assert [p[0] for p in points] == pytest.approx([chart.column_x(0), chart.column_x(1)])
+    assert len(lines) == 2  # t = 1 -> 2, and 2 -> 3 cut at the top edge
+    edge = chart.anchor(1, 2)[1]  # where the run leaves: clamped to the window's edge
+    assert lines[1][1][1] == pytest.approx(edge) and lines[1][1][0] < chart.column_x(2)
+    assert len(chart.drawn_pieces(0)) == 4 + 3
+
+
 def test_chart_points_follow_the_values() -> None:
     chart = OverlayChart([ChartSeries("a", [0.0, 0.5, -0.5, 1.0], DARK.memory)], DARK, 2, centre=(1.0, -1.0))
     ys = [chart.anchor(0, t)[1] for t in range(4)]
