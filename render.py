@@ -4,9 +4,7 @@
 The door only: options are parsed and each command's core lives in ``explainer.cli``.
 """
 
-import sys
-
-from explainer.cli import main
+from explainer.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

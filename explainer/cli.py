@@ -11,9 +11,11 @@ import argparse
 import json
 import os
 import sys
+import threading
+import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = ["main"]
 
@@ -174,3 +176,33 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"error: {type(exc).__name__}: {exc} (run with --debug for a traceback)", file=sys.stderr)
         return 1
+
+
+#: After Ctrl-C, how long threads left running by the interrupted render get to finish.
+_STRAGGLER_SECONDS = 2.0
+
+
+def run(argv: list[str] | None = None) -> NoReturn:
+    """``render.py``'s entry point: :func:`main`, then exit with its code.
+
+    A render interrupted at an unlucky moment can leave a non-daemon thread behind that
+    waits forever (a Manim encoder thread started just before the interrupt and never
+    told the render stopped), and Python waits for such threads before it exits. After
+    an interrupt they get a moment to finish; then the process leaves without them. Its
+    files are already in order: the render's own cleanup has run.
+    """
+    code = main(argv)
+    if code == 130:
+
+        def stragglers() -> list[threading.Thread]:
+            main_thread = threading.main_thread()
+            return [t for t in threading.enumerate() if t is not main_thread and not t.daemon and t.is_alive()]
+
+        deadline = time.monotonic() + _STRAGGLER_SECONDS
+        for thread in stragglers():
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if stragglers():
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    sys.exit(code)

@@ -207,3 +207,68 @@ def test_compare_clip_renders_end_to_end(tmp_path: Path) -> None:
         duration = float(c.duration / av.time_base)
     assert duration == pytest.approx(meta["sections"][-1]["end"], abs=0.15)
     assert len(srt_blocks((clip / "pair.srt").read_text())) >= 3 + 2
+
+
+MID_PLAY_INTERRUPT = """\
+import sys
+from manim.scene.scene_file_writer import SceneFileWriter
+from explainer.cli import main
+
+frames = 0
+write_frame = SceneFileWriter.write_frame
+
+
+def interrupted(self, *args, **kwargs):  # Ctrl-C on the 40th frame: mid-play, a segment open
+    global frames
+    frames += 1
+    if frames == 40:
+        raise KeyboardInterrupt
+    return write_frame(self, *args, **kwargs)
+
+
+SceneFileWriter.write_frame = interrupted
+sys.exit(main(["render", sys.argv[1], "-o", sys.argv[2], "--force"]))
+"""
+
+
+def test_ctrl_c_mid_play_exits_instead_of_waiting_on_the_encoder(tmp_path: Path) -> None:
+    # Interrupted mid-play, Scene.render leaves the open segment's non-daemon encoder
+    # thread waiting for frames: the process printed its message, then never exited.
+    cfg = tmp_path / "three.yaml"
+    cfg.write_text(SHORT)
+    done = subprocess.run(
+        [sys.executable, "-c", MID_PLAY_INTERRUPT, str(cfg), str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 130, done.stderr[-3000:]
+    assert "interrupted" in done.stderr
+    assert not (tmp_path / "out" / "three").exists()  # nothing published
+    assert [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".staging")] == []
+
+
+STRAGGLER = """\
+import sys, threading
+from explainer import cli
+
+
+def render(args):  # an interrupted render that leaves a thread waiting forever behind
+    threading.Thread(target=threading.Event().wait, name="stuck-encoder").start()
+    raise KeyboardInterrupt
+
+
+cli.COMMANDS["render"] = render
+cli.run(["render", sys.argv[1]])
+"""
+
+
+def test_an_interrupted_render_exits_even_if_a_thread_is_left_waiting(tmp_path: Path) -> None:
+    cfg = tmp_path / "three.yaml"
+    cfg.write_text(SHORT)
+    done = subprocess.run(
+        [sys.executable, "-c", STRAGGLER, str(cfg)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 130, done.stderr[-3000:]
+    assert done.stderr.strip() == "interrupted; finished files were left as they were"
