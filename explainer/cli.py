@@ -17,10 +17,9 @@ import traceback
 from pathlib import Path
 from typing import Any, NoReturn
 
-__all__ = ["main"]
+from explainer.media import FORMATS, QUALITY_HELP, QUALITY_NAMES
 
-QUALITY_CHOICES = ("l", "m", "h", "p", "k")
-FORMAT_CHOICES = ("mp4", "webm", "gif", "mov", "png")
+__all__ = ["main", "run"]
 
 
 class UsageError(Exception):
@@ -39,10 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="render one config into out/<name>/")
     r.add_argument("config", type=Path)
-    r.add_argument(
-        "-q", "--quality", choices=QUALITY_CHOICES, help="l 480p15, m 720p30, h 1080p60, p 1440p60, k 2160p60"
-    )
-    r.add_argument("--format", dest="fmt", choices=FORMAT_CHOICES, help="mp4 (default), webm, gif, mov, png")
+    r.add_argument("-q", "--quality", choices=QUALITY_NAMES, help=QUALITY_HELP)
+    r.add_argument("--format", dest="fmt", choices=FORMATS, help="mp4 (default), webm, gif, mov, png")
     r.add_argument("-o", "--output-dir", type=Path, default=Path("out"), help="output folder (default out/)")
     r.add_argument("--force", action="store_true", help="render even if an up-to-date clip exists")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -50,8 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("batch", help="render every clip of a sweep file")
     b.add_argument("sweep", type=Path)
     b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: number of cores)")
-    b.add_argument("-q", "--quality", choices=QUALITY_CHOICES)
-    b.add_argument("--format", dest="fmt", choices=FORMAT_CHOICES)
+    b.add_argument("-q", "--quality", choices=QUALITY_NAMES, help=QUALITY_HELP)
+    b.add_argument("--format", dest="fmt", choices=FORMATS)
     b.add_argument("-o", "--output-dir", type=Path, default=Path("out"))
     b.add_argument("--force", action="store_true")
     b.add_argument("--scheduler", help="'local' for a Dask LocalCluster, or tcp://HOST:PORT of a running scheduler")
@@ -69,13 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from explainer.config import ConfigError, load_config
+    from explainer.config import ConfigError, check_renderable, load_config
 
     bad = 0
     for path in args.configs:
         try:
             cfg = load_config(path)
-            cfg.check_renderable()
+            check_renderable(cfg)
         except ConfigError as exc:
             print(exc, file=sys.stderr)
             bad += 1
@@ -94,18 +91,18 @@ def cmd_trace(args: argparse.Namespace) -> int:
     from explainer.runs import build_runs, trace_json
 
     cfg = load_config(args.config)
+    runs = build_runs(cfg)
     if args.json:
-        print(json.dumps(trace_json(cfg), allow_nan=False))
+        print(json.dumps(trace_json(runs), allow_nan=False))
         return 0
     from rnn_engine.formatting import format_number
 
     prec = cfg.style.precision
-    for run in build_runs(cfg):
+    for run in runs:
         tr = run.trajectory
-        print(
-            f"# {run.label}: {run.sequence_label}; {tr.activation}, "
-            f"w_x={run.w_x}, w_h={run.w_h}, b={run.b}, h0={run.h0}"
-        )
+        w = run.written
+        params = ", ".join(f"{key}={w[key]}" for key in ("w_x", "w_h", "b", "h0"))
+        print(f"# {run.label}: {run.sequence_label}; {tr.activation}, {params}")
         print(f"{'t':>4}  {'x_t':>22}  {'z_t':>22}  {'h_t':>22}")
         for t in range(tr.steps):
 
@@ -118,10 +115,10 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from explainer.clip import render_clip
-    from explainer.config import load_config
+    from explainer.config import check_renderable, load_config
 
     cfg = load_config(args.config)
-    cfg.check_renderable()
+    check_renderable(cfg)
 
     def progress(title: str, seconds: float) -> None:
         print(f"  {seconds:6.1f} s  {title}", file=sys.stderr, flush=True)
@@ -137,10 +134,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    try:
-        from explainer.batch import run_batch_command
-    except ImportError:
-        raise UsageError("batch rendering is not available yet in this version") from None
+    from explainer.batch import run_batch_command
+
     return run_batch_command(
         args.sweep,
         jobs=args.jobs,

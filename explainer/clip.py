@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from explainer.media import QUALITIES
 from explainer.output import (
     Section,
     atomic_write_text,
@@ -37,22 +38,17 @@ from explainer.output import (
     staging_dir,
 )
 
-__all__ = ["QUALITIES", "ClipResult", "cached_result", "clip_file_names", "clip_hash", "render_clip"]
+if TYPE_CHECKING:
+    from explainer.config import Config
+
+__all__ = ["ClipResult", "cached_result", "clip_file_names", "clip_hash", "code_version", "render_clip"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Manim's quality presets by flag: (width, height, fps). Copied as numbers so the
-#: cache check and the metadata need no Manim import.
-QUALITIES: dict[str, tuple[int, int, int]] = {
-    "l": (854, 480, 15),
-    "m": (1280, 720, 30),
-    "h": (1920, 1080, 60),
-    "p": (2560, 1440, 60),
-    "k": (3840, 2160, 60),
-}
-VIDEO_FORMATS = ("mp4", "webm", "gif", "mov")
+#: The source that decides what a clip looks like: the engine, the scenes, and the
+#: render path from config to files.
 _CODE_DIRS = ("rnn_engine", "scenes")
-_CODE_FILES = ("explainer/clip.py", "explainer/output.py", "explainer/runs.py")
+_CODE_FILES = ("explainer/clip.py", "explainer/output.py", "explainer/runs.py", "explainer/naming.py")
 
 
 @dataclass(frozen=True)
@@ -88,11 +84,11 @@ def code_version() -> str:
     return h.hexdigest()[:16]
 
 
-def _resolved(cfg: Any, quality: str | None, fmt: str | None) -> tuple[str, str]:
+def _resolved(cfg: Config, quality: str | None, fmt: str | None) -> tuple[str, str]:
     return quality or cfg.output.quality, fmt or cfg.output.format
 
 
-def clip_hash(cfg: Any, quality: str | None = None, fmt: str | None = None) -> str:
+def clip_hash(cfg: Config, quality: str | None = None, fmt: str | None = None) -> str:
     quality, fmt = _resolved(cfg, quality, fmt)
     payload = json.dumps(
         {"config": cfg.to_dict(), "quality": quality, "format": fmt, "code": code_version()},
@@ -116,7 +112,7 @@ def clip_file_names(name: str, fmt: str) -> dict[str, str]:
     return names
 
 
-def cached_result(cfg: Any, out_dir: Path, quality: str | None = None, fmt: str | None = None) -> ClipResult | None:
+def cached_result(cfg: Config, out_dir: Path, quality: str | None = None, fmt: str | None = None) -> ClipResult | None:
     """The existing clip if its files are complete and its hash matches; else None."""
     quality, fmt = _resolved(cfg, quality, fmt)
     digest = clip_hash(cfg, quality, fmt)
@@ -214,7 +210,7 @@ def _thumbnail(video: Path, at: float, dst: Path) -> None:
 
 
 def render_clip(
-    cfg: Any,
+    cfg: Config,
     out_dir: Path,
     quality: str | None = None,
     fmt: str | None = None,
@@ -236,10 +232,11 @@ def render_clip(
     name = cfg.name
     started = time.perf_counter()
 
-    from explainer.runs import build_runs, trace_json  # engine work, still no Manim
+    from explainer.runs import build_spec, trace_json  # engine work, still no Manim
+    from explainer.scene_kinds import get_scene_kind
 
-    runs = build_runs(cfg)
-    scene_cls = _scene_class(cfg.scene)
+    spec = build_spec(cfg)
+    scene_cls = get_scene_kind(cfg.scene).load_class()
 
     stage = staging_dir(out_dir, name)
     try:
@@ -249,7 +246,7 @@ def render_clip(
         from manim import tempconfig
 
         with tempconfig(_manim_settings(media, name, quality, fmt, quiet)):
-            scene = scene_cls(cfg, runs)
+            scene = scene_cls(spec)
             if on_section is not None:
                 scene.section_listeners.append(
                     lambda _scene, record: on_section(record.title, time.perf_counter() - started)
@@ -296,13 +293,13 @@ def render_clip(
             "duration": info["duration"],
             "render_seconds": round(render_seconds, 3),
             "config": cfg.to_dict(),
-            "source": str(cfg.source) if getattr(cfg, "source", None) else None,
+            "source": str(cfg.source) if cfg.source is not None else None,
             "sections": [
                 {"title": s.title, "start": round(s.start, 4), "end": round(s.end, 4), "caption": s.caption}
                 for s in sections
             ],
             "chapters": [{"title": c.title, "start": round(c.start, 4)} for c in chapters],
-            "trace": trace_json(cfg),
+            "trace": trace_json(spec.runs),
             "versions": {
                 "python": platform.python_version(),
                 "manim": _version("manim"),
@@ -318,9 +315,3 @@ def render_clip(
         return ClipResult(name, "rendered", digest, placed, float(info["duration"]), render_seconds)
     finally:
         remove_tree(stage)
-
-
-def _scene_class(kind: str) -> type:
-    from scenes import get_scene_class
-
-    return get_scene_class(kind)

@@ -28,12 +28,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from explainer.naming import format_value
 from explainer.output import atomic_write_bytes, atomic_write_text
 
 __all__ = [
     "FILE_ROLES",
     "ClipRecord",
-    "format_value",
     "srt_to_vtt",
     "write_contact_sheet",
     "write_gallery",
@@ -79,20 +79,6 @@ class ClipRecord:
     @property
     def ok(self) -> bool:
         return self.status in ("rendered", "cached")
-
-
-def format_value(value: Any) -> str:
-    """A short human-readable form of a parameter value (``1.5``, ``relu``, ``[[1, 0], [0, 1]]``)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        text = repr(value)  # the shortest text that reads back as the same number
-        return text[:-2] if text.endswith(".0") else text
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(format_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) + "}"
-    return str(value)
 
 
 def _rel(path: Path | None, root: Path) -> str | None:

@@ -1,15 +1,16 @@
-"""From a validated config to the engine runs a scene shows (one per panel or variant).
+"""From a validated config to what a scene shows: the engine runs, and the :class:`~scenes.inputs.SceneSpec`.
 
 This module only wires: inputs come from :func:`rnn_engine.generate` and
 :func:`rnn_engine.normalize`, every number from :func:`rnn_engine.run`.
 
-Runs per scene:
+Runs per scene, by the scene's :class:`~explainer.scene_kinds.RunLayout`:
 
-- ``unrolled``, ``gradients``: one run, labelled with the activation (``"tanh"``).
-- ``compare``, ``weights``: one run per ``compare.values`` entry, that value substituted
-  at ``compare.field`` (labels such as ``"ReLU"``, ``"W_h = 1.5"``, ``"Sine"``).
-- ``memory``: ``"original"``, then the perturbed run: ``memory.delta`` added to every
-  component of ``x`` at ``memory.perturb_step`` (``"x_3 + 1"``), or ``x`` set to 0
+- ``SINGLE`` (``unrolled``, ``gradients``): one run, labelled with the activation (``"tanh"``).
+- ``PANELS`` (``compare``, ``weights``): one run per ``compare.values`` entry, that value
+  substituted at ``compare.field`` (labels such as ``"ReLU"``, ``"W_h = 1.5"``, ``"Sine"``).
+  The panels are the configs the loader already validated (``cfg.panels``).
+- ``PERTURBED`` (``memory``): ``"original"``, then the perturbed run: ``memory.delta`` added
+  to every component of ``x`` at ``memory.perturb_step`` (``"x_3 + 1"``), or ``x`` set to 0
   there when ``memory.drop`` (``"x_3 = 0"``). The perturbation is applied to the
   inputs the RNN sees, i.e. after normalisation, so no other step changes.
 
@@ -21,50 +22,21 @@ strict JSON (``json.dumps(..., allow_nan=False)`` works).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from explainer.config import Config, SequenceConfig
-from rnn_engine import RNNParams, Trajectory, describe_sequence, generate, get_activation, normalize, run
+from explainer.naming import format_value
+from explainer.scene_kinds import SCENE_KINDS, RunLayout
+from rnn_engine import RNNParams, describe_sequence, generate, get_activation, normalize, run
+from scenes.inputs import Pacing, Perturbation, Run, SceneSpec
 
-__all__ = ["Run", "build_runs", "sequence_inputs", "trace_json"]
+__all__ = ["build_runs", "build_spec", "sequence_inputs", "trace_json"]
 
 _WEIGHT_SYMBOLS = {"rnn.w_x": "W_x", "rnn.w_h": "W_h", "rnn.b": "b", "rnn.h0": "h_0"}
-
-
-@dataclass(frozen=True, eq=False)
-class Run:
-    """One forward pass as a scene shows it.
-
-    Attributes
-    ----------
-    label
-        Short panel label: ``"tanh"``, ``"W_h = 1.5"``, ``"original"``, ``"x_3 + 1"``.
-    activation
-        ``tanh``, ``relu`` or ``sigmoid``.
-    w_x, w_h, b, h0
-        The parameters as written in the config: a number, or tuples (rows) for vectors.
-    sequence_label
-        The engine's description of the input, e.g. ``"Fibonacci, normalised by max |x|"``.
-    trajectory
-        Every number: ``x``, ``z``, ``h``, derivatives, sensitivities, flags.
-    overrides
-        What differs from the config for this run, as dotted field paths -> values
-        (``{}`` for the base run; ``{"memory.perturb_step": 3, "memory.delta": 1.0}``).
-    """
-
-    label: str
-    activation: str
-    w_x: Any
-    w_h: Any
-    b: Any
-    h0: Any
-    sequence_label: str
-    trajectory: Trajectory
-    overrides: dict[str, Any] = field(default_factory=dict)
 
 
 def sequence_inputs(seq: SequenceConfig) -> npt.NDArray[np.float64]:
@@ -73,17 +45,11 @@ def sequence_inputs(seq: SequenceConfig) -> npt.NDArray[np.float64]:
     return normalize(x, seq.normalize)
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def _panel_label(field_path: str, value: Any) -> str:
     if field_path == "rnn.activation":
         return get_activation(value).display
     if field_path in _WEIGHT_SYMBOLS:
-        return f"{_WEIGHT_SYMBOLS[field_path]} = {_fmt(value)}"
+        return f"{_WEIGHT_SYMBOLS[field_path]} = {format_value(value)}"
     if field_path == "sequence.kind":
         return describe_sequence(value)
     return f"normalize: {value}"
@@ -94,49 +60,70 @@ def _make_run(cfg: Config, label: str, x: npt.NDArray[np.float64], overrides: di
     params = RNNParams.from_values(rnn.w_x, rnn.w_h, rnn.b, rnn.h0, rnn.activation)
     return Run(
         label=label,
-        activation=rnn.activation,
-        w_x=rnn.w_x,
-        w_h=rnn.w_h,
-        b=rnn.b,
-        h0=rnn.h0,
         sequence_label=describe_sequence(seq.kind, seq.normalize, **seq.params),
         trajectory=run(x, params),
         overrides=overrides,
+        written={"activation": rnn.activation, "w_x": rnn.w_x, "w_h": rnn.w_h, "b": rnn.b, "h0": rnn.h0},
     )
 
 
-def build_runs(cfg: Config) -> list[Run]:
-    """The runs ``cfg``'s scene shows, in panel order (see the module docstring)."""
-    if cfg.scene in ("compare", "weights") and cfg.compare is not None:
-        runs = []
-        for value in cfg.compare.values:
-            # The loader validated each substitution already; with_overrides applies the
-            # same rule (e.g. a new sequence kind drops the old kind's parameters).
-            panel = cfg.with_overrides({cfg.compare.field: value}, origin=f"compare value {_fmt(value)}")
-            runs.append(
-                _make_run(
-                    panel,
-                    _panel_label(cfg.compare.field, value),
-                    sequence_inputs(panel.sequence),
-                    {cfg.compare.field: value},
-                )
-            )
-        return runs
+def _single(cfg: Config) -> tuple[Run, ...]:
+    return (_make_run(cfg, get_activation(cfg.rnn.activation).display, sequence_inputs(cfg.sequence), {}),)
+
+
+def _panels(cfg: Config) -> tuple[Run, ...]:
+    assert cfg.compare is not None  # the schema requires it for panel scenes
+    field = cfg.compare.field
+    return tuple(
+        _make_run(panel, _panel_label(field, value), sequence_inputs(panel.sequence), {field: value})
+        for value, panel in zip(cfg.compare.values, cfg.panels, strict=True)
+    )
+
+
+def _perturbed(cfg: Config) -> tuple[Run, ...]:
     x = sequence_inputs(cfg.sequence)
-    if cfg.scene == "memory":
-        mem, k = cfg.memory, cfg.memory.perturb_step
-        perturbed = x.copy()
-        overrides: dict[str, Any]
-        if mem.drop:
-            perturbed[k - 1] = 0.0
-            label, overrides = f"x_{k} = 0", {"memory.perturb_step": k, "memory.drop": True}
-        else:
-            perturbed[k - 1] += mem.delta
-            sign = "+" if mem.delta > 0 else "-"
-            label = f"x_{k} {sign} {abs(mem.delta):g}"
-            overrides = {"memory.perturb_step": k, "memory.delta": mem.delta}
-        return [_make_run(cfg, "original", x, {}), _make_run(cfg, label, perturbed, overrides)]
-    return [_make_run(cfg, get_activation(cfg.rnn.activation).display, x, {})]
+    mem, k = cfg.memory, cfg.memory.perturb_step
+    perturbed = x.copy()
+    overrides: dict[str, Any]
+    if mem.drop:
+        perturbed[k - 1] = 0.0
+        label, overrides = f"x_{k} = 0", {"memory.perturb_step": k, "memory.drop": True}
+    else:
+        perturbed[k - 1] += mem.delta
+        sign = "+" if mem.delta > 0 else "-"
+        label = f"x_{k} {sign} {abs(mem.delta):g}"
+        overrides = {"memory.perturb_step": k, "memory.delta": mem.delta}
+    return (_make_run(cfg, "original", x, {}), _make_run(cfg, label, perturbed, overrides))
+
+
+_BUILDERS: dict[RunLayout, Callable[[Config], tuple[Run, ...]]] = {
+    RunLayout.SINGLE: _single,
+    RunLayout.PANELS: _panels,
+    RunLayout.PERTURBED: _perturbed,
+}
+
+
+def build_runs(cfg: Config) -> tuple[Run, ...]:
+    """The runs ``cfg``'s scene shows, in panel order (see the module docstring)."""
+    return _BUILDERS[SCENE_KINDS[cfg.scene].runs](cfg)
+
+
+def build_spec(cfg: Config, runs: Sequence[Run] | None = None) -> SceneSpec:
+    """The one object a scene is built from; pass ``runs`` to reuse already built ones."""
+    style, mem = cfg.style, cfg.memory
+    perturbation = None
+    if SCENE_KINDS[cfg.scene].runs is RunLayout.PERTURBED:
+        perturbation = Perturbation(mem.perturb_step, 0.0 if mem.drop else mem.delta, mem.drop)
+    return SceneSpec(
+        scene=cfg.scene,
+        title=cfg.title,
+        theme=style.theme,
+        precision=style.precision,
+        pacing=Pacing(style.step_seconds, style.fast_after, style.fast_step_seconds),
+        runs=tuple(build_runs(cfg) if runs is None else runs),
+        varied=cfg.compare.field if cfg.compare is not None else None,
+        perturbation=perturbation,
+    )
 
 
 def _json_number(value: float) -> float | None:
@@ -154,24 +141,20 @@ def _json_param(value: Any) -> Any:
     return [_json_param(v) for v in value] if isinstance(value, tuple) else value
 
 
-def trace_json(cfg: Config, runs: list[Run] | None = None) -> dict[str, Any]:
+def trace_json(runs: Sequence[Run]) -> dict[str, Any]:
     """``{"runs": [{"label", "activation", "w_x", "w_h", "b", "h0", "x", "z", "h"}, ...]}``.
 
     ``x``, ``z`` and ``h`` are lists of floats per step when the run is scalar
     (H = D = 1), else lists of lists (``x``: T x D, ``z`` and ``h``: T x H).
-    ``inf`` and ``nan`` become ``null``. Pass ``runs`` to reuse already built runs.
+    ``inf`` and ``nan`` become ``null``. The parameters are as the config wrote them.
     """
     out = []
-    for r in build_runs(cfg) if runs is None else runs:
+    for r in runs:
         tr, flat = r.trajectory, r.trajectory.is_scalar
         out.append(
             {
                 "label": r.label,
-                "activation": r.activation,
-                "w_x": _json_param(r.w_x),
-                "w_h": _json_param(r.w_h),
-                "b": _json_param(r.b),
-                "h0": _json_param(r.h0),
+                **{key: _json_param(value) for key, value in r.written.items()},
                 "x": _json_array(tr.x, flat),
                 "z": _json_array(tr.z, flat),
                 "h": _json_array(tr.h, flat),

@@ -34,8 +34,6 @@ imports Manim.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -43,9 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from explainer.config import Config, ConfigError, load_config
-from explainer.gallery import format_value
-from explainer.yaml_positions import (
+from explainer.config import Config, ConfigError, check_renderable, from_dict, load_config, with_overrides
+from explainer.config.errors import suggest
+from explainer.config.reader import (
     MAX_BYTES,
     FieldPath,
     Positions,
@@ -54,10 +52,10 @@ from explainer.yaml_positions import (
     format_path,
     parse_yaml,
 )
+from explainer.naming import DOTTED_RE, MAX_NAME, NAME_RE, format_value, safe_name
 
 __all__ = [
     "MAX_JOBS",
-    "NAME_RE",
     "Sweep",
     "SweepJob",
     "clip_name",
@@ -66,13 +64,9 @@ __all__ = [
     "sanitize_name",
 ]
 
-#: Output-name rule shared with ``output.name``.
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 #: A sweep expanding to more clips than this is refused (a typo in a grid multiplies fast).
 MAX_JOBS = 1000
-_MAX_NAME = 64
 _TOP_KEYS = ("name", "description", "base", "grid", "variants")
-_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -115,20 +109,15 @@ class Sweep:
 # ----------------------------------------------------------------------------- names
 
 
-def sanitize_name(text: str, max_len: int = _MAX_NAME) -> str:
-    """A valid output name from ``text``; over-long names are cut and get a hash suffix.
+def sanitize_name(text: str, max_len: int = MAX_NAME) -> str:
+    """A valid output name from ``text`` (:func:`explainer.naming.safe_name` with ``-``).
 
     Characters outside ``[A-Za-z0-9._-]`` become ``-`` (runs collapse to one), ``..``
-    becomes ``.``, and leading punctuation is dropped. The hash suffix is taken from the
-    full text, so two long names that differ only past the cut stay different.
+    becomes ``.``, and leading punctuation is dropped. Over-long names are cut and get
+    a hash suffix taken from the full text, so two long names that differ only past the
+    cut stay different.
     """
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text)
-    name = re.sub(r"\.{2,}", ".", name)
-    name = name.lstrip("._-") or "clip"
-    if len(name) > max_len:
-        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
-        name = name[: max_len - len(digest) - 1].rstrip("._-") + "-" + digest
-    return name
+    return safe_name(text, separator="-", fallback="clip", max_len=max_len)
 
 
 def _value_part(value: Any) -> str:
@@ -192,11 +181,6 @@ class _Doc:
         return ConfigError(self.label, mark[0], mark[1], format_path(path), message)
 
 
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
-
-
 # ----------------------------------------------------------------------------- overrides
 
 
@@ -215,7 +199,7 @@ def _flatten(doc: _Doc, prefix: str, value: Any, at: FieldPath, key_at: FieldPat
     if isinstance(value, Mapping) and value:
         out: list[_Override] = []
         for key, sub in value.items():
-            if not _DOTTED.match(key):
+            if not DOTTED_RE.fullmatch(key):
                 raise doc.error((*at, key), f"'{key}' is not a field name", at_key=True)
             out += _flatten(doc, f"{prefix}.{key}", sub, (*at, key), (*at, key))
         return out
@@ -223,7 +207,7 @@ def _flatten(doc: _Doc, prefix: str, value: Any, at: FieldPath, key_at: FieldPat
 
 
 def _check_path(doc: _Doc, key: Any, at: FieldPath) -> None:
-    if not isinstance(key, str) or not _DOTTED.match(key):
+    if not isinstance(key, str) or not DOTTED_RE.fullmatch(key):
         raise doc.error(at, f"'{key}' is not a dotted field path such as rnn.w_h", at_key=True)
     if key == "output.name" or key.startswith("output.name."):
         raise doc.error(at, "clip names are made by the sweep; use a variant's 'name:' instead", at_key=True)
@@ -278,7 +262,7 @@ def _sweep_name(doc: _Doc, path: Path) -> str:
     name = doc.data.get("name")
     if name is None:
         return sanitize_name(path.stem)
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise doc.error(
             ("name",),
             f"'{name}' is not a valid name: 1 to 64 characters, letters, digits, "
@@ -301,7 +285,7 @@ def _load_base(doc: _Doc, path: Path, sweep_name: str) -> tuple[Config, str]:
     if not isinstance(base, Mapping):
         raise doc.error(("base",), "expected a config file path or an inline config mapping")
     try:
-        cfg = Config.from_dict(base, filename=doc.label)
+        cfg = from_dict(base, filename=doc.label)
     except ConfigError as exc:
         where = _parse_field(exc.field)
         raise doc.error(("base", *where), exc.message, at_key=exc.message.startswith("unknown key")) from None
@@ -344,7 +328,7 @@ def _variants(doc: _Doc) -> list[tuple[str | None, list[_Override]]]:
         if not isinstance(entry, Mapping):
             raise doc.error(at, "expected a mapping of field paths to values (and an optional name:)")
         name = entry.get("name")
-        if name is not None and (not isinstance(name, str) or not NAME_RE.match(name)):
+        if name is not None and (not isinstance(name, str) or not NAME_RE.fullmatch(name)):
             raise doc.error(
                 (*at, "name"),
                 f"'{name}' is not a valid name: letters, digits, '.', '_' or '-', starting with a letter or digit",
@@ -371,7 +355,7 @@ def _expand(doc: _Doc, path: Path) -> Sweep:
         if key not in _TOP_KEYS:
             raise doc.error(
                 (key,),
-                f"unknown key '{key}'{_suggest(key, _TOP_KEYS)}; valid keys: {', '.join(_TOP_KEYS)}",
+                f"unknown key '{key}'{suggest(key, _TOP_KEYS)}; valid keys: {', '.join(_TOP_KEYS)}",
                 at_key=True,
             )
     if "grid" not in doc.data and "variants" not in doc.data:
@@ -449,7 +433,7 @@ def _job_config(doc: _Doc, base: Config, overrides: Sequence[_Override], name: s
     """Validate ``base`` with ``overrides``; map any error to the sweep line that caused it."""
     mapping = {ov.path: ov.value for ov in overrides}
     try:
-        cfg = base.with_overrides({**mapping, "output.name": name}, origin=doc.label)
+        cfg = with_overrides(base, {**mapping, "output.name": name}, origin=doc.label)
     except ConfigError as exc:
         raise _job_error(doc, base, overrides, exc) from None
     _check_limits(doc, base, cfg, overrides)
@@ -468,7 +452,7 @@ def _job_error(doc: _Doc, base: Config, overrides: Sequence[_Override], exc: Con
     # Otherwise a rule across fields broke; find the override that breaks it on its own.
     for ov in overrides:
         try:
-            base.with_overrides({ov.path: ov.value}, origin=doc.label)
+            with_overrides(base, {ov.path: ov.value}, origin=doc.label)
         except ConfigError as single:
             return doc.error(
                 ov.at,
@@ -486,6 +470,6 @@ def _job_error(doc: _Doc, base: Config, overrides: Sequence[_Override], exc: Con
 def _check_limits(doc: _Doc, base: Config, cfg: Config, overrides: Sequence[_Override]) -> None:
     """What the scene cannot draw is refused here too, before any rendering."""
     try:
-        cfg.check_renderable()
+        check_renderable(cfg)
     except ConfigError as exc:
         raise _job_error(doc, base, overrides, exc) from None

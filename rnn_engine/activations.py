@@ -89,6 +89,16 @@ class Activation:
         ``f'(z)`` computed from ``z`` and the already known ``f(z)``, bit-for-bit equal to
         ``df(z)`` (tanh: ``1 - f^2``, sigmoid: ``f (1 - f)``); saves a second pass of
         transcendental functions in the forward pass. ``None`` means use ``df``.
+    typst
+        The function's name in Typst math (``tanh``, ``op("ReLU")``, ``sigma``).
+    colour_slot
+        Which of a theme's series colours stands for this activation wherever
+        activations are compared (the same one in every scene).
+    inset_clip
+        The widest ``|z|`` an activation inset draws (beyond it a squashing function is
+        flat); ``None`` when the function is linear on both sides and any range is drawn.
+    dies
+        Whether the unit *dies* for ``z <= 0``: output 0 and no gradient (ReLU).
     """
 
     name: str
@@ -100,6 +110,10 @@ class Activation:
     max_slope: float
     saturates: bool
     df_from_output: Callable[[Array, Array], Array] | None = None
+    typst: str = ""
+    colour_slot: int = 0
+    inset_clip: float | None = None
+    dies: bool = False
 
     def __call__(self, z: Array) -> Array:
         with np.errstate(all="ignore"):
@@ -128,6 +142,9 @@ ACTIVATIONS: dict[str, Activation] = {
         1.0,
         True,
         d_tanh_from_output,
+        typst="tanh",
+        colour_slot=0,
+        inset_clip=6.0,
     ),
     "relu": Activation(
         "relu",
@@ -139,6 +156,9 @@ ACTIVATIONS: dict[str, Activation] = {
         1.0,
         False,
         d_relu_from_output,
+        typst='op("ReLU")',
+        colour_slot=1,
+        dies=True,
     ),
     "sigmoid": Activation(
         "sigmoid",
@@ -150,6 +170,9 @@ ACTIVATIONS: dict[str, Activation] = {
         0.25,
         True,
         d_sigmoid_from_output,
+        typst="sigma",
+        colour_slot=2,
+        inset_clip=8.0,
     ),
 }
 

@@ -279,7 +279,7 @@ class BatchTrajectory:
     @cached_property
     def dead(self) -> BoolArray:
         """(N, T, H) bool: ReLU unit with ``z <= DEAD_THRESHOLD`` (output 0, no gradient)."""
-        if self.activation != "relu":
+        if not get_activation(self.activation).dies:
             return _seal(np.zeros(self.h.shape, dtype=bool))
         return self._flag(self.z, lambda z: z <= DEAD_THRESHOLD)
 

@@ -258,7 +258,7 @@ def _overflow(traj: Trajectory) -> list[Observation]:
 
 
 def _dead(traj: Trajectory) -> Observation | None:
-    if traj.activation != "relu":
+    if not get_activation(traj.activation).dies:
         return None
     dead = np.asarray(traj.dead)
     if dead.all():

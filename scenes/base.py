@@ -1,11 +1,12 @@
 """The base class of every explainer scene: theme, sections, timeline, thumbnail time.
 
-A scene is built from a validated config and the precomputed runs; it never reads
-files and never does RNN math (every number comes from ``run.trajectory``).
+A scene is built from one :class:`~scenes.inputs.SceneSpec` (the title, theme, pacing,
+precision and the precomputed runs); it never reads files and never does RNN math
+(every number comes from ``run.trajectory``).
 
 Contract used by the renderer (``explainer/clip.py``)::
 
-    scene = SceneClass(config, runs)      # inside tempconfig({...})
+    scene = SceneClass(spec)              # inside tempconfig({...})
     scene.render()
     scene.timeline        # list[SectionRecord], times in seconds of video
     scene.thumbnail_time  # a representative moment (never the title card)
@@ -23,13 +24,14 @@ and the record that just closed, after that section's last animation.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from manim import Mobject, MovingCameraScene
 from manim.utils.iterables import list_update
 
+from scenes.inputs import Run, SceneSpec
 from scenes.redraw import RedrawPlan, changed_mobjects, draw_order, updating_mobjects
 from scenes.theme import Theme, get_theme
 
@@ -79,22 +81,17 @@ class ExplainerScene(MovingCameraScene):
 
     Parameters
     ----------
-    config
-        The validated config (``explainer.config.Config`` or an object with the same
-        attributes: ``title``, ``scene``, ``sequence.kind``, ``style.theme``,
-        ``style.step_seconds``, ``style.fast_after``, ``style.fast_step_seconds``,
-        ``style.precision``).
-    runs
-        The engine runs the scene shows (``explainer.runs.Run`` or equivalent:
-        ``label``, ``sequence_label``, ``trajectory``, ``activation``, ``w_x``,
-        ``w_h``, ``b``, ``h0``).
+    spec
+        Everything the scene shows (:class:`~scenes.inputs.SceneSpec`).
     **kwargs
         Forwarded to :class:`manim.MovingCameraScene`.
 
     Attributes
     ----------
-    config, runs, theme
-        As given; ``theme`` is resolved from ``config.style.theme`` here, never from a global.
+    spec, runs
+        As given (``runs`` is ``spec.runs``).
+    theme
+        Resolved from ``spec.theme`` here, never from a global.
     precision
         Decimals for every number on screen.
     timeline
@@ -109,11 +106,11 @@ class ExplainerScene(MovingCameraScene):
 
     write_subcaptions: bool = True
 
-    def __init__(self, config: Any, runs: Sequence[Any], **kwargs: Any) -> None:
-        self.config = config
-        self.runs = list(runs)
-        self.theme: Theme = get_theme(_style(config, "theme", "dark"))
-        self.precision: int = int(_style(config, "precision", 2))
+    def __init__(self, spec: SceneSpec, **kwargs: Any) -> None:
+        self.spec = spec
+        self.runs: tuple[Run, ...] = spec.runs
+        self.theme: Theme = get_theme(spec.theme)
+        self.precision: int = spec.precision
         self.timeline: list[SectionRecord] = []
         self.thumbnail_time: float = 0.0
         self.section_listeners: list[SectionListener] = []
@@ -123,21 +120,9 @@ class ExplainerScene(MovingCameraScene):
         super().__init__(**kwargs)
 
     # -- pacing -------------------------------------------------------------
-    @property
-    def step_seconds(self) -> float:
-        return float(_style(self.config, "step_seconds", 2.0))
-
-    @property
-    def fast_after(self) -> int:
-        return int(_style(self.config, "fast_after", 4))
-
-    @property
-    def fast_step_seconds(self) -> float:
-        return float(_style(self.config, "fast_step_seconds", 0.6))
-
     def seconds_for_step(self, step: int) -> float:
-        """Total time budget of 1-based timestep ``step`` (fast after ``fast_after``)."""
-        return self.step_seconds if step <= self.fast_after else self.fast_step_seconds
+        """Total time budget of 1-based timestep ``step`` (fast after ``style.fast_after``)."""
+        return self.spec.pacing.seconds_for_step(step)
 
     # -- lifecycle ------------------------------------------------------------
     def setup(self) -> None:
@@ -213,9 +198,3 @@ class ExplainerScene(MovingCameraScene):
             self.add_subcaption(caption, duration=record.duration, offset=-record.duration)
         for listener in self.section_listeners:
             listener(self, record)
-
-
-def _style(config: Any, field: str, default: Any) -> Any:
-    style = getattr(config, "style", None)
-    value = getattr(style, field, None) if style is not None else None
-    return default if value is None else value

@@ -44,15 +44,13 @@ from manim import (
     LaggedStart,
     VGroup,
 )
-from manim.animation.animation import Animation
 
 from rnn_engine.activations import get_activation
 from rnn_engine.formatting import format_number
 from rnn_engine.insights import Observation, compare_insights, observations
 from scenes.base import ExplainerScene
 from scenes.components.callouts import Badge, CalloutList, pretty, sentence, wrapped_text
-from scenes.components.equation import activation_typst, typst_value
-from scenes.components.limits import check_concept_runs
+from scenes.components.equation import typst_value
 from scenes.components.overlay_chart import ChartSeries, OverlayChart
 from scenes.components.panel import RunPanel
 from scenes.components.text import (
@@ -64,17 +62,13 @@ from scenes.components.text import (
     fit_width,
     make_number,
     make_text,
-    typst_colour,
+    typst_coloured,
 )
+from scenes.inputs import SceneSpec
+from scenes.layout import AREA_BOTTOM, AREA_TOP, FRAME_HALF_W, MARGIN_X, RULE_Y, HeaderRow
 
 __all__ = ["CompareScene", "PanelComparisonScene", "Callout"]
 
-FRAME_HALF_W = 7.11
-HEADER_Y = 3.58
-RULE_Y = 3.06
-AREA_TOP = 2.74
-AREA_BOTTOM = -3.86
-MARGIN_X = 0.3
 PANEL_GAP = 0.18
 CHART_RIGHT = 1.55  # the overlay chart spans [-FRAME_HALF_W + MARGIN_X, CHART_RIGHT]
 MAX_CALLOUTS = 4
@@ -124,15 +118,11 @@ class PanelComparisonScene(ExplainerScene):
 
     scene_kind = "compare"
 
-    def __init__(self, config: Any, runs: Any, **kwargs: Any) -> None:
-        super().__init__(config, runs, **kwargs)
-        check_concept_runs(self.scene_kind, self.runs, count=(2, 4))
-        steps = {r.trajectory.steps for r in self.runs}
-        if len(steps) != 1:
-            raise ValueError(f"scene '{self.scene_kind}' needs runs of equal length; got {sorted(steps)} steps")
-        self.steps = steps.pop()
-        compare = getattr(config, "compare", None)
-        self.field: str = getattr(compare, "field", None) or "rnn.activation"
+    def __init__(self, spec: SceneSpec, **kwargs: Any) -> None:
+        super().__init__(spec, **kwargs)
+        # The loader guarantees 2 to 4 scalar runs of equal length (the scene registry's limits).
+        self.steps = self.runs[0].trajectory.steps
+        self.field: str = spec.varied or "rnn.activation"
         self.trajectories = [r.trajectory for r in self.runs]
         self.labels = [str(r.label) for r in self.runs]
         if self.field == "rnn.activation":
@@ -238,14 +228,13 @@ class PanelComparisonScene(ExplainerScene):
                     heading_height=heading_height,
                 )
             )
-        self.title_mob = make_text(pretty(self.config.title), th, size=SIZE_HEADING, max_width=8.2)
-        self.title_mob.move_to((0, HEADER_Y, 0)).to_edge(LEFT, buff=0.5)
+        self.header = HeaderRow(th)
+        self.title_mob = self.header.title(self.spec.title)
         if self.shared_input:
             right_text = f"{self.runs[0].sequence_label}  ·  {self.steps} steps"
         else:
             right_text = f"{self.steps} steps"
-        self.context = make_text(right_text, th, size=SIZE_BODY, colour=th.muted, max_width=5.0)
-        self.context.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)
+        self.context = self.header.context(right_text)
         self.rule = self._rule()
         self.rule.move_to((0, RULE_Y, 0))
 
@@ -253,12 +242,8 @@ class PanelComparisonScene(ExplainerScene):
         """The update rule and the settings every run shares, as one Typst line."""
         th, pr = self.theme, self.precision
         traj = self.trajectories[0]
-        act = "f" if self.field == "rnn.activation" else activation_typst(traj.activation)
-
-        def col(body: str, colour: str) -> str:
-            # The ";" ends the code expression, so a following "(" is not read as a call.
-            return f"#text(fill: {typst_colour(colour)})[${body}$];"
-
+        act = "f" if self.field == "rnn.activation" else get_activation(traj.activation).typst
+        col = typst_coloured
         rule = (
             f"h_t = {col(act, th.activation)}({col('W_x x_t', th.input)} + {col('W_h h_(t-1)', th.memory)} "
             f"+ {col('b', th.bias)})"
@@ -275,10 +260,6 @@ class PanelComparisonScene(ExplainerScene):
         src = rule + " #h(1.6em) " + " #h(1em) ".join(parts)
         mob = self.cache.get(src, size=26, numbers=numbers, shown_text=f"h_t = f(...)  {'  '.join(plain)}")
         return fit_width(mob, 2 * (FRAME_HALF_W - 0.5))
-
-    def _step_label(self, k: int) -> Any:
-        mob = make_text(f"t = {k} of {self.steps}", self.theme, size=SIZE_HEADING, colour=self.theme.text)
-        return mob.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)
 
     # -- captions -------------------------------------------------------------------------
     def _intro_caption(self) -> str:
@@ -336,7 +317,6 @@ class PanelComparisonScene(ExplainerScene):
             self.add(p.chain)
         self.play(*(p.make_build_animation() for p in self.panels), run_time=1.2)
         self.wait(0.6)
-        self.step_label: Any = None
 
     def _step(self, t: int) -> None:
         k = t + 1
@@ -349,11 +329,8 @@ class PanelComparisonScene(ExplainerScene):
             self.play(*scrolls, run_time=scroll_time)
             for p in self.panels:
                 p.finish_scroll()
-        label = self._step_label(k)
-        anims: list[Animation] = [FadeIn(label)]
         # The first step label takes the place of the context line.
-        anims.append(FadeOut(self.step_label if self.step_label is not None else self.context))
-        self.step_label = label
+        anims = self.header.swap_right(f"t = {k} of {self.steps}")
         self.play(*anims, *(p.make_flow_animation(t) for p in self.panels), run_time=0.3 * rest)
         self.play(*(p.make_result_animation(t) for p in self.panels), run_time=0.45 * rest)
         if t == self.steps - 1:
@@ -386,10 +363,7 @@ class PanelComparisonScene(ExplainerScene):
             title="hidden state hₜ of each run",
             centre=((left + CHART_RIGHT) / 2, (AREA_TOP + AREA_BOTTOM) / 2),
         )
-        together = make_text("all runs together", th, size=SIZE_HEADING)
-        together.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)
-        self.play(*(FadeOut(p) for p in self.panels), FadeOut(self.step_label), FadeIn(together), run_time=0.8)
-        self.step_label = together
+        self.play(*(FadeOut(p) for p in self.panels), *self.header.swap_right("all runs together"), run_time=0.8)
         # The chart holds no lines yet: fading it in whole keeps its draw order (lines above the panel).
         self.play(FadeIn(self.chart), run_time=0.6)
         self.play(*(self.chart.make_draw_animation(i) for i in range(len(series))), run_time=2.0)

@@ -23,19 +23,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from manim import LEFT, RIGHT, UP, FadeIn, FadeOut
+from manim import UP, FadeIn, FadeOut
 from manim.animation.animation import Animation
 
 from rnn_engine.activations import get_activation
 from rnn_engine.formatting import format_number
 from rnn_engine.insights import observations
 from scenes.base import ExplainerScene
-from scenes.compare import AREA_BOTTOM, FRAME_HALF_W, HEADER_Y, MARGIN_X, RULE_Y
 from scenes.components.callouts import pretty, sentence, wrapped_text
-from scenes.components.equation import activation_typst, typst_value
-from scenes.components.limits import check_concept_runs
+from scenes.components.equation import typst_value
 from scenes.components.log_bars import LogBars
-from scenes.components.text import SIZE_BODY, SIZE_HEADING, FormulaCache, fit_width, make_text, typst_colour
+from scenes.components.text import SIZE_BODY, FormulaCache, fit_width, subscript, typst_coloured
+from scenes.inputs import SceneSpec
+from scenes.layout import AREA_BOTTOM, FRAME_HALF_W, MARGIN_X, RULE_Y, HeaderRow
 
 __all__ = ["GradientsScene"]
 
@@ -43,11 +43,7 @@ BARS_TOP = 2.62
 BARS_BOTTOM = -2.1
 EQUATION_Y = -2.75
 CONTENT_WIDTH = 2 * (FRAME_HALF_W - MARGIN_X)
-
-
-def _col(body: str, colour: str) -> str:
-    # The ";" ends the code expression, so a following "(" is not read as a call.
-    return f"#text(fill: {typst_colour(colour)})[${body}$];"
+_col = typst_coloured
 
 
 class GradientsScene(ExplainerScene):
@@ -55,14 +51,12 @@ class GradientsScene(ExplainerScene):
 
     scene_kind = "gradients"
 
-    def __init__(self, config: Any, runs: Any, **kwargs: Any) -> None:
-        super().__init__(config, runs, **kwargs)
-        check_concept_runs(self.scene_kind, self.runs, count=(1, 1))
+    def __init__(self, spec: SceneSpec, **kwargs: Any) -> None:
+        super().__init__(spec, **kwargs)
+        # The loader guarantees one scalar run of at least 2 steps (the scene registry's limits).
         self.run = self.runs[0]
         self.trajectory = self.run.trajectory
         self.steps = self.trajectory.steps
-        if self.steps < 2:
-            raise ValueError("scene 'gradients' needs at least 2 steps to go back through; this config has 1")
         self.grad = self.trajectory.grad_to_last[:, 0, 0]
         self.factors = self.trajectory.backward_factors[:, 0, 0]
         self.slopes = self.trajectory.dh[:, 0]
@@ -72,16 +66,13 @@ class GradientsScene(ExplainerScene):
     def _build(self) -> None:
         th, pr, T = self.theme, self.precision, self.steps
         self.cache = FormulaCache(th)
-        self.title_mob = make_text(pretty(self.config.title), th, size=SIZE_HEADING, max_width=8.2)
-        self.title_mob.move_to((0, HEADER_Y, 0)).to_edge(LEFT, buff=0.5)
-        self.context = make_text(
-            f"{self.run.sequence_label}  ·  {T} steps", th, size=SIZE_BODY, colour=th.muted, max_width=5.0
-        )
-        self.context.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)
+        self.header = HeaderRow(th)
+        self.title_mob = self.header.title(self.spec.title)
+        self.context = self.header.context(f"{self.run.sequence_label}  ·  {T} steps")
         act = get_activation(self.trajectory.activation)
         rule = (
             f"{_col('partial h_T slash partial h_t', th.memory)} = scripts(product)_(s = t+1)^T "
-            f"{_col('W_h', th.memory)} {_col(f'{activation_typst(act.name)}' + chr(39) + '(z_s)', th.activation)}"
+            f"{_col('W_h', th.memory)} {_col(f'{act.typst}' + chr(39) + '(z_s)', th.activation)}"
             f" #h(2em) {_col(f'W_h = {typst_value(self.w_h, pr)}', th.memory)}"
         )
         self.rule = self.cache.get(
@@ -100,7 +91,7 @@ class GradientsScene(ExplainerScene):
             box=(left, right, BARS_BOTTOM, BARS_TOP),
             colour=th.memory,
             key=lambda t: ("grad_to_last", t, 0, 0),
-            title=f"|∂h{_sub(T)}/∂hₜ|, log scale",
+            title=f"|∂h{subscript(T)}/∂hₜ|, log scale",
             factors=self.factors,
             factor_key=lambda t: ("backward_factor", t, 0, 0),
             always_label=(0, T - 1),
@@ -110,7 +101,7 @@ class GradientsScene(ExplainerScene):
         """``dh_T/dh_k = dh_T/dh_(k+1) · W_h f'(z_(k+1)) = G · w · f' = G'`` for 0-based step ``t``."""
         th, pr, T = self.theme, self.precision, self.steps
         k = t + 1
-        f = activation_typst(self.trajectory.activation)
+        f = get_activation(self.trajectory.activation).typst
         v = lambda x: typst_value(x, pr, parens_if_negative=True)
         if t == T - 1:
             src = f"{_col(f'partial h_({T}) slash partial h_({T})', th.memory)} = 1"
@@ -165,19 +156,14 @@ class GradientsScene(ExplainerScene):
         self.equation = self._equation(T - 1).move_to((0, EQUATION_Y, 0))
         self.play(self.bars.make_bar_animation(T - 1), FadeIn(self.equation), run_time=0.8)
         self.wait(1.0)
-        self.step_label: Any = None
 
     def _step(self, t: int) -> None:
         k = t + 1
         # Steps are counted from the end: the first step back is paced like step 1.
         budget = self.seconds_for_step(self.steps - 1 - t)
         self.start_section(f"t = {k}", self._step_caption(t), name=f"back_{k:02d}")
-        label = make_text(f"back to t = {k}", self.theme, size=SIZE_HEADING)
-        label.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)
-        anims: list[Animation] = [FadeIn(label)]
         # The first step label takes the place of the context line.
-        anims.append(FadeOut(self.step_label if self.step_label is not None else self.context))
-        self.step_label = label
+        anims: list[Animation] = self.header.swap_right(f"back to t = {k}")
         eq = self._equation(t).move_to((0, EQUATION_Y, 0))
         anims += [FadeOut(self.equation), FadeIn(eq)]
         self.equation = eq
@@ -194,19 +180,9 @@ class GradientsScene(ExplainerScene):
             return
         text = notes[0].text
         self.start_section("In short", text, name="closing")
-        block = wrapped_text(
-            pretty(sentence(text[0].upper() + text[1:])), self.theme, width=CONTENT_WIDTH, size=SIZE_BODY
-        )
+        block = wrapped_text(pretty(sentence(text)), self.theme, width=CONTENT_WIDTH, size=SIZE_BODY)
         block.move_to((0, (BARS_BOTTOM + AREA_BOTTOM) / 2, 0))
-        label = make_text("in short", self.theme, size=SIZE_HEADING)
-        label.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)
-        old_label = self.step_label if self.step_label is not None else self.context
-        self.step_label = label
         self.play(
-            FadeOut(self.equation), FadeOut(old_label), FadeIn(label), FadeIn(block, shift=0.1 * UP), run_time=0.8
+            FadeOut(self.equation), *self.header.swap_right("in short"), FadeIn(block, shift=0.1 * UP), run_time=0.8
         )
         self.wait(3.0)
-
-
-def _sub(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))

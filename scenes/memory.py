@@ -29,21 +29,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, FadeIn, FadeOut, Line, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Line, VGroup
 from manim.animation.animation import Animation
 
 from rnn_engine import state_gap
 from rnn_engine.formatting import format_number
 from rnn_engine.insights import observations
 from scenes.base import ExplainerScene
-from scenes.compare import AREA_BOTTOM, AREA_TOP, FRAME_HALF_W, HEADER_Y, MARGIN_X, RULE_Y
 from scenes.components.callouts import pretty, wrapped_text
-from scenes.components.gap_bars import StepBars
 from scenes.components.heatmap import SensitivityHeatmap
-from scenes.components.limits import check_concept_runs
 from scenes.components.overlay_chart import ChartSeries, OverlayChart
-from scenes.components.text import SIZE_BODY, SIZE_HEADING, SIZE_SMALL, LabelGroup, make_number, make_text
+from scenes.components.step_bars import StepBars
+from scenes.components.text import SIZE_BODY, SIZE_SMALL, LabelGroup, make_number, make_text, subscript
+from scenes.inputs import SceneSpec
+from scenes.layout import AREA_BOTTOM, AREA_TOP, FRAME_HALF_W, MARGIN_X, RULE_Y, HeaderRow
 
 __all__ = ["MemoryScene"]
 
@@ -60,18 +59,14 @@ class MemoryScene(ExplainerScene):
 
     scene_kind = "memory"
 
-    def __init__(self, config: Any, runs: Any, **kwargs: Any) -> None:
-        super().__init__(config, runs, **kwargs)
-        check_concept_runs(self.scene_kind, self.runs, count=(2, 2))
+    def __init__(self, spec: SceneSpec, **kwargs: Any) -> None:
+        super().__init__(spec, **kwargs)
+        # The loader guarantees two scalar runs of equal length: the original, then the perturbed one.
         self.original, self.perturbed = (r.trajectory for r in self.runs)
-        if self.original.steps != self.perturbed.steps:
-            raise ValueError("scene 'memory' needs two runs of equal length")
         self.steps = self.original.steps
-        differs = np.flatnonzero(~np.isclose(self.original.x[:, 0], self.perturbed.x[:, 0], equal_nan=True))
-        memory = getattr(config, "memory", None)
-        step = getattr(memory, "perturb_step", None)
-        # The changed step comes from the config; the runs' inputs confirm it.
-        self.k = int(step) - 1 if step is not None else (int(differs[0]) if differs.size else 0)
+        if spec.perturbation is None:
+            raise ValueError("scene 'memory' needs the perturbation (SceneSpec.perturbation)")
+        self.k = spec.perturbation.step - 1
         self.gap = state_gap(self.original, self.perturbed)[:, 0]  # scalar runs only
         th = self.theme
         self.colours = (th.memory, th.input)
@@ -81,12 +76,9 @@ class MemoryScene(ExplainerScene):
     # -- layout -----------------------------------------------------------------------
     def _build(self) -> None:
         th, pr, T, k = self.theme, self.precision, self.steps, self.k
-        self.title_mob = make_text(pretty(self.config.title), th, size=SIZE_HEADING, max_width=8.2)
-        self.title_mob.move_to((0, HEADER_Y, 0)).to_edge(LEFT, buff=0.5)
-        self.context = make_text(
-            f"{self.runs[0].sequence_label}  ·  {T} steps", th, size=SIZE_BODY, colour=th.muted, max_width=5.0
-        )
-        self.context.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)
+        self.header = HeaderRow(th)
+        self.title_mob = self.header.title(self.spec.title)
+        self.context = self.header.context(f"{self.runs[0].sequence_label}  ·  {T} steps")
         self.statement = self._statement()
         series = [
             ChartSeries(self.names[0], self.original.h[:, 0], self.colours[0], key=lambda t: ("run", 0, "h", t, 0)),
@@ -126,7 +118,7 @@ class MemoryScene(ExplainerScene):
         """``the runs differ only in x_k:  0.71 (original)  vs  1.71 (x_k + 1)``."""
         th, pr, k = self.theme, self.precision, self.k
         parts = [
-            make_text(f"The two runs differ only in x{_sub(k + 1)}:", th, size=SIZE_BODY),
+            make_text(f"The two runs differ only in x{subscript(k + 1)}:", th, size=SIZE_BODY),
             make_number(
                 self.original.x[k, 0], pr, th, key=("run", 0, "x", k, 0), size=SIZE_BODY, colour=self.colours[0]
             ),
@@ -155,7 +147,7 @@ class MemoryScene(ExplainerScene):
                 )
             )
         else:
-            s = _sub(t + 1)
+            s = subscript(t + 1)
             same = t != self.k
             xs = [
                 make_number(
@@ -247,25 +239,17 @@ class MemoryScene(ExplainerScene):
         self.play(FadeIn(self.statement, shift=0.1 * DOWN), run_time=0.8)
         self.play(FadeIn(self.chart), FadeIn(self.bars), FadeIn(self.readout), run_time=1.0)
         self.wait(1.0)
-        self.step_label: Any = None
 
     def _step(self, t: int) -> None:
         step = t + 1
         budget = self.seconds_for_step(step)
         self.start_section(f"t = {step}", self._step_caption(t), name=f"step_{step:02d}")
-        anims: list[Animation] = [] if self.step_label is not None else [FadeOut(self.context)]
-        anims.append(self._swap_step_label(f"t = {step} of {self.steps}"))
+        anims: list[Animation] = self.header.swap_right(f"t = {step} of {self.steps}")
         new = self._readout(t)
         anims += [FadeOut(self.readout), FadeIn(new)]
         self.readout = new
         self.play(*anims, self.chart.make_grow_animation(t), self.bars.make_grow_animation(t), run_time=0.6 * budget)
         self.wait(0.4 * budget)
-
-    def _swap_step_label(self, text: str) -> Animation:
-        label = make_text(text, self.theme, size=SIZE_HEADING)
-        label.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=0.5)
-        old, self.step_label = self.step_label, label
-        return FadeIn(label) if old is None else AnimationGroup(FadeOut(old), FadeIn(label))
 
     def _sensitivity(self) -> None:
         th, pr, T, k = self.theme, self.precision, self.steps, self.k
@@ -291,7 +275,7 @@ class MemoryScene(ExplainerScene):
         outline, draw = self.heatmap.make_column_highlight(k, self.colours[1])
         self.play(
             FadeOut(self.readout),
-            self._swap_step_label("sensitivity"),
+            *self.header.swap_right("sensitivity"),
             self.heatmap.make_reveal_animation(run_time=1.6),
             run_time=1.6,
         )
@@ -324,7 +308,3 @@ class MemoryScene(ExplainerScene):
             block.shift(UP * (AREA_BOTTOM - block.get_bottom()[1]))
         self.play(FadeIn(block, shift=0.1 * UP), run_time=0.8)
         self.wait(3.0)
-
-
-def _sub(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))

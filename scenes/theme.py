@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnn_engine.activations import get_activation
+
 __all__ = ["THEMES", "Theme", "get_theme"]
 
 
@@ -40,8 +42,8 @@ class Theme:
     mono_font: str = "DejaVu Sans Mono"
 
     def activation_colour(self, name: str) -> str:
-        """A fixed colour per activation, used wherever activations are compared."""
-        return {"tanh": self.series[0], "relu": self.series[1], "sigmoid": self.series[2]}.get(name, self.text)
+        """A fixed colour per activation (its registry ``colour_slot``), wherever activations are compared."""
+        return self.series[get_activation(name).colour_slot % len(self.series)]
 
 
 THEMES: dict[str, Theme] = {

@@ -27,7 +27,6 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
-    RIGHT,
     UP,
     FadeIn,
     FadeOut,
@@ -39,40 +38,21 @@ from manim.animation.animation import Animation
 
 from scenes.base import ExplainerScene
 from scenes.components.activation_inset import ActivationInset
-from scenes.components.callouts import pretty
+from scenes.components.callouts import pretty, sentence
 from scenes.components.chain import UnrolledChain
-from scenes.components.equation import EquationLine, step_caption
+from scenes.components.equation import EquationLine, spoken_number, step_caption
 from scenes.components.state_chart import StateChart
-from scenes.components.text import SIZE_BODY, SIZE_HEADING, SIZE_SMALL, FormulaCache, make_text
+from scenes.components.text import SIZE_SMALL, FormulaCache, make_text
 from scenes.components.title_card import TitleCard
-from scenes.limits import SCENE_LIMITS
+from scenes.inputs import SceneSpec
+from scenes.layout import FRAME_HALF_W, HeaderRow
+from scenes.layout import UNROLLED_MARGIN_X as MARGIN_X
 
-__all__ = ["MAX_HIDDEN", "MAX_INPUT", "UnrolledScene", "check_sizes"]
+__all__ = ["UnrolledScene"]
 
-MAX_HIDDEN = SCENE_LIMITS["unrolled"].max_hidden  # the limits the config loader checks
-MAX_INPUT = SCENE_LIMITS["unrolled"].max_input
-FRAME_TOP = 4.0
-FRAME_BOTTOM = -4.0
-MARGIN_X = 0.5
-HEADER_Y = 3.58
 CHAIN_TOP = 3.2
 BAND_GAP = 0.22
 BOTTOM_Y = -3.82
-
-
-def check_sizes(trajectory: Any) -> None:
-    """Refuse runs the scene cannot draw legibly (the CLI prints the message as one line)."""
-    H, D = trajectory.hidden_size, trajectory.input_size
-    if H > MAX_HIDDEN:
-        raise ValueError(
-            f"the unrolled scene shows at most {MAX_HIDDEN} hidden units, but w_h is {H} x {H}; "
-            f"use a smaller w_h or the 'compare' scene"
-        )
-    if D > MAX_INPUT:
-        raise ValueError(
-            f"the unrolled scene shows at most {MAX_INPUT} input dimensions, but the inputs have {D}; "
-            f"use fewer values per step"
-        )
 
 
 def _observations(trajectory: Any) -> list[Any]:
@@ -85,13 +65,11 @@ def _observations(trajectory: Any) -> list[Any]:
 class UnrolledScene(ExplainerScene):
     """The unrolled RNN, one section per timestep (see the module docstring)."""
 
-    def __init__(self, config: Any, runs: Any, **kwargs: Any) -> None:
-        super().__init__(config, runs, **kwargs)
-        if not self.runs:
-            raise ValueError("the unrolled scene needs one run")
+    def __init__(self, spec: SceneSpec, **kwargs: Any) -> None:
+        super().__init__(spec, **kwargs)
+        # One run, H and D within the scene registry's limits: the loader checked them.
         self.run = self.runs[0]
         self.trajectory = self.run.trajectory
-        check_sizes(self.trajectory)
 
     # -- layout ---------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -107,30 +85,20 @@ class UnrolledScene(ExplainerScene):
         band_top = self.eq_y - self.eq_height / 2 - BAND_GAP
         band_h = band_top - BOTTOM_Y
         band_y = (band_top + BOTTOM_Y) / 2
-        left = -7.11 + MARGIN_X
-        right = 7.11 - MARGIN_X
+        left = -FRAME_HALF_W + MARGIN_X
+        right = FRAME_HALF_W - MARGIN_X
         inset_w = 4.3
         self.inset = ActivationInset(traj, th, pr, self.cache, width=inset_w, height=band_h)
         self.inset.move_to((left + inset_w / 2, band_y, 0))
         chart_left = left + inset_w + 0.25
         self.chart = StateChart(traj, th, pr, width=right - chart_left, height=band_h)
         self.chart.move_to(((chart_left + right) / 2, band_y, 0))
-        self.sequence_label = make_text(
-            f"{self.run.sequence_label}  ·  {traj.steps} steps",
-            th,
-            size=SIZE_BODY,
-            colour=th.muted,
-            max_width=8.0,
-        )
-        self.sequence_label.move_to((0, HEADER_Y, 0)).to_edge(RIGHT, buff=MARGIN_X)
-
-    def _header(self, text: str) -> Any:
-        mob = make_text(text, self.theme, size=SIZE_HEADING, max_width=5.0)
-        mob.move_to((0, HEADER_Y, 0)).to_edge(LEFT, buff=MARGIN_X)
-        return mob
+        self.header_row = HeaderRow(th, left_width=5.0, right_width=8.0, buff=MARGIN_X)
+        self.sequence_label = self.header_row.context(f"{self.run.sequence_label}  ·  {traj.steps} steps")
 
     def _swap_header(self, text: str) -> Animation:
-        new = self._header(text)
+        """The left end of the header row changes with what the section is about."""
+        new = self.header_row.title(text)
         old = self.header
         self.header = new
         return FadeTransform(old, new)
@@ -149,12 +117,12 @@ class UnrolledScene(ExplainerScene):
         traj = self.trajectory
         self.start_section(
             "Title",
-            f"{self.config.title}. A recurrent network updates its hidden state h_t from the input x_t "
+            f"{self.spec.title}. A recurrent network updates its hidden state h_t from the input x_t "
             f"and its previous state: h_t = f(W_x x_t + W_h h_(t-1) + b), here with "
             f"{traj.activation} as f.",
             name="title",
         )
-        card = TitleCard(self.config.title, traj, self.theme, self.precision, self.cache)
+        card = TitleCard(self.spec.title, traj, self.theme, self.precision, self.cache)
         self.play(card.make_title_animation())
         self.play(card.make_formula_animation())
         self.play(card.make_labels_animation())
@@ -173,7 +141,7 @@ class UnrolledScene(ExplainerScene):
             name="inputs",
         )
         self.play(*(FadeOut(p) for p in self.title_card.parts()), run_time=0.8)
-        self.header = self._header("the input sequence")
+        self.header = self.header_row.title("the input sequence")
         self.add(self.chain)
         self.play(FadeIn(self.header), FadeIn(self.sequence_label), run_time=0.6)
         self.play(self.chain.make_inputs_animation())
@@ -257,7 +225,7 @@ class UnrolledScene(ExplainerScene):
     def _summary(self) -> None:
         traj = self.trajectory
         notes = _observations(traj)[:2]
-        texts = [_sentence(getattr(n, "text", str(n))) for n in notes]
+        texts = [sentence(n.text) for n in notes]
         caption = (
             " ".join(texts)
             if texts
@@ -290,21 +258,7 @@ class UnrolledScene(ExplainerScene):
             self.wait(2.0)
 
 
-def _sentence(text: str) -> str:
-    """Observation text as a sentence: capital first letter, closing full stop."""
-    text = text.strip()
-    if not text:
-        return text
-    first = text.split(" ", 1)[0]
-    # "the gradient ..." -> "The gradient ..."; symbols such as "h" or "h_4" keep their case.
-    if len(first) > 1 and first.isalpha() and first.islower():
-        text = text[0].upper() + text[1:]
-    return text if text[-1] in ".!?" else text + "."
-
-
 def _spoken_vector(v: np.ndarray, precision: int) -> str:
-    from scenes.components.equation import spoken_number
-
     if v.size == 1:
         return spoken_number(float(v[0]), precision)
     return "(" + ", ".join(spoken_number(float(a), precision) for a in v) + ")"

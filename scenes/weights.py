@@ -11,28 +11,16 @@ run still remembers at the end.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rnn_engine.insights import Observation, observations
 from scenes.compare import Callout, PanelComparisonScene
 
 __all__ = ["WeightsScene"]
 
-#: Fields this scene can vary (the others belong to ``scene: compare``).
-WEIGHT_FIELDS = ("rnn.w_x", "rnn.w_h", "rnn.b", "rnn.h0")
-
 
 class WeightsScene(PanelComparisonScene):
-    """``scene: weights``: panels that differ in ``W_x``, ``W_h``, ``b`` or ``h_0``."""
+    """``scene: weights``: panels that differ in ``W_x``, ``W_h``, ``b`` or ``h_0`` (the loader checks which)."""
 
     scene_kind = "weights"
-
-    def __init__(self, config: Any, runs: Any, **kwargs: Any) -> None:
-        super().__init__(config, runs, **kwargs)
-        if self.field not in WEIGHT_FIELDS:
-            raise ValueError(
-                f"scene 'weights' varies one of {', '.join(WEIGHT_FIELDS)}; got compare.field '{self.field}'"
-            )
 
     def callouts(self) -> list[Callout]:
         """State flags that differ (explosion, saturation, dying), then each run's memory of x_1."""

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from explainer.batch import BatchError, run_batch, run_batch_command
+from explainer.batch import BatchError, run_batch_command, run_sweep
 from explainer.clip import ClipResult, cached_result, clip_file_names, clip_hash
 from explainer.output import publish, remove_tree, staging_dir
 from explainer.sweep import load_sweep
@@ -134,7 +134,7 @@ def complete_or_absent(sweep_dir: Path, sweep: Any, killed: int | None = None) -
 def test_batch_renders_then_serves_from_cache(tmp_path: Path) -> None:
     sweep = load_sweep(make_sweep(tmp_path, [0.5, 1.0, 2.0]))
     out = tmp_path / "out"
-    report = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
+    report = run_sweep(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
     assert report.exit_code == 0
     assert [r.status for r in report.records] == ["rendered"] * 3
     assert report.sweep_dir == out / "s"
@@ -145,19 +145,19 @@ def test_batch_renders_then_serves_from_cache(tmp_path: Path) -> None:
         assert rec.files["video"].read_bytes() == b"not really a video: " + job.name.encode()
     assert all(complete_or_absent(out / "s", sweep).values())
 
-    again = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
+    again = run_sweep(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
     assert [r.status for r in again.records] == ["cached"] * 3
     assert [r.hash for r in again.records] == [r.hash for r in report.records]
 
-    forced = run_batch(sweep, out, jobs=2, force=True, render_fn=fake_render, console=quiet_console())
+    forced = run_sweep(sweep, out, jobs=2, force=True, render_fn=fake_render, console=quiet_console())
     assert [r.status for r in forced.records] == ["rendered"] * 3
 
 
 def test_quality_and_format_flags_change_the_hash_and_files(tmp_path: Path) -> None:
     sweep = load_sweep(make_sweep(tmp_path, [0.5, 1.0]))
     out = tmp_path / "out"
-    run_batch(sweep, out, jobs=1, render_fn=fake_render, console=quiet_console())
-    webm = run_batch(sweep, out, jobs=1, fmt="webm", quality="m", render_fn=fake_render, console=quiet_console())
+    run_sweep(sweep, out, jobs=1, render_fn=fake_render, console=quiet_console())
+    webm = run_sweep(sweep, out, jobs=1, fmt="webm", quality="m", render_fn=fake_render, console=quiet_console())
     assert [r.status for r in webm.records] == ["rendered", "rendered"]
     assert all(r.files["video"].suffix == ".webm" for r in webm.records)
     assert webm.records[0].hash == clip_hash(sweep.jobs[0].config, "m", "webm") != clip_hash(sweep.jobs[0].config)
@@ -166,7 +166,7 @@ def test_quality_and_format_flags_change_the_hash_and_files(tmp_path: Path) -> N
 def test_manifest_json_and_csv(tmp_path: Path) -> None:
     sweep = load_sweep(make_sweep(tmp_path, [0.5, FAILS]))
     out = tmp_path / "out"
-    report = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
+    report = run_sweep(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
     doc = json.loads((out / "s" / "manifest.json").read_text())
     assert doc["sweep"] == "s"
     assert doc["fields"] == ["rnn.w_h"]
@@ -192,12 +192,12 @@ def test_manifest_json_and_csv(tmp_path: Path) -> None:
 def test_one_failing_job_does_not_stop_the_others(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sweep = load_sweep(make_sweep(tmp_path, [0.5, FAILS, 1.0, 2.0]))
     out = tmp_path / "out"
-    report = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
+    report = run_sweep(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
     assert [r.status for r in report.records] == ["rendered", "failed", "rendered", "rendered"]
     assert report.exit_code == 1
     assert complete_or_absent(out / "s", sweep) == {j.name: j.config.rnn.w_h != FAILS for j in sweep.jobs}
     # The failure is reported, and the next run retries only it.
-    again = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
+    again = run_sweep(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
     assert [r.status for r in again.records] == ["cached", "failed", "cached", "cached"]
 
 
@@ -206,7 +206,7 @@ def test_a_crashing_worker_fails_only_its_job(tmp_path: Path, monkeypatch: pytes
     # The crash-once job comes first so that its one crash happens in the shared pool
     # (a job that crashes when run alone is failed, rightly).
     sweep = load_sweep(make_sweep(tmp_path, [CRASHES_ONCE, 0.5, CRASHES, 1.0]))
-    report = run_batch(sweep, tmp_path / "out", jobs=2, render_fn=fake_render, console=quiet_console())
+    report = run_sweep(sweep, tmp_path / "out", jobs=2, render_fn=fake_render, console=quiet_console())
     status = {r.name: r.status for r in report.records}
     assert status == {
         "tiny-w_h_3.5": "rendered",
@@ -225,7 +225,7 @@ def test_a_crashing_worker_fails_only_its_job(tmp_path: Path, monkeypatch: pytes
 def test_progress_lines_when_not_a_terminal(tmp_path: Path) -> None:
     sweep = load_sweep(make_sweep(tmp_path, [0.5, FAILS, 1.0]))
     console = quiet_console()
-    run_batch(sweep, tmp_path / "out", jobs=1, render_fn=fake_render, console=console)
+    run_sweep(sweep, tmp_path / "out", jobs=1, render_fn=fake_render, console=console)
     lines = console.file.getvalue().splitlines()
     assert lines[0] == "batch s: 3 clips, 0 up to date, 3 to render on 1 local worker process"
     assert [line.split(" ", 2)[:2] for line in lines[1:]] == [
@@ -244,7 +244,7 @@ def test_progress_lines_when_not_a_terminal(tmp_path: Path) -> None:
 def test_live_progress_on_a_terminal(tmp_path: Path) -> None:
     sweep = load_sweep(make_sweep(tmp_path, [0.5, 1.0]))
     console = Console(file=io.StringIO(), force_terminal=True, width=120)
-    report = run_batch(sweep, tmp_path / "out", jobs=2, render_fn=fake_render, console=console)
+    report = run_sweep(sweep, tmp_path / "out", jobs=2, render_fn=fake_render, console=console)
     assert report.exit_code == 0
     text = console.file.getvalue()
     assert "rendering" in text and "2/2" in text and "running" in text and "ETA" in text
@@ -256,10 +256,10 @@ def test_live_progress_on_a_terminal(tmp_path: Path) -> None:
 def test_command_exit_codes_and_summary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import explainer.batch as batch
+    import explainer.batch.command as command
 
-    real = batch.run_batch
-    monkeypatch.setattr(batch, "run_batch", lambda *a, **kw: real(*a, **kw, render_fn=fake_render))
+    real = command.run_sweep
+    monkeypatch.setattr(command, "run_sweep", lambda *a, **kw: real(*a, **kw, render_fn=fake_render))
     good = make_sweep(tmp_path, [0.5, 1.0], name="good")
     assert run_batch_command(good, jobs=2, out_dir=tmp_path / "out") == 0
     out = capsys.readouterr().out
@@ -296,7 +296,7 @@ def test_unreachable_scheduler_is_a_usage_error(tmp_path: Path) -> None:
         port = s.getsockname()[1]
     sweep = load_sweep(make_sweep(tmp_path, [0.5]))
     with pytest.raises(BatchError, match="cannot reach the Dask scheduler"):
-        run_batch(
+        run_sweep(
             sweep, tmp_path / "out", scheduler=f"tcp://127.0.0.1:{port}", render_fn=fake_render, console=quiet_console()
         )
 
@@ -310,10 +310,10 @@ RUNNER = textwrap.dedent("""\
     # starts its children with SIGINT ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     from rich.console import Console
-    from explainer.batch import run_batch
+    from explainer.batch import run_sweep
     from explainer.sweep import load_sweep
     from test_batch import fake_render
-    report = run_batch(load_sweep(sys.argv[1]), sys.argv[2], jobs=2, render_fn=fake_render,
+    report = run_sweep(load_sweep(sys.argv[1]), sys.argv[2], jobs=2, render_fn=fake_render,
                        console=Console(stderr=True, force_terminal=False))
     sys.exit(report.exit_code)
     """)
@@ -391,7 +391,7 @@ def test_interrupted_batch_leaves_only_complete_clips_and_resumes(tmp_path: Path
     assert state[sweep.jobs[0].name] and state[sweep.jobs[1].name]
     assert not all(state.values()), "the interrupt came too late to test anything"
 
-    resumed = run_batch(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
+    resumed = run_sweep(sweep, out, jobs=2, render_fn=fake_render, console=quiet_console())
     assert [r.status for r in resumed.records] == ["cached" if state[j.name] else "rendered" for j in sweep.jobs]
     assert all(complete_or_absent(out / "s", sweep).values())
 
@@ -399,9 +399,9 @@ def test_interrupted_batch_leaves_only_complete_clips_and_resumes(tmp_path: Path
 WORKER_STOP = textwrap.dedent("""\
     import os, signal, sys, time
     from pathlib import Path
-    from explainer import batch
+    from explainer.batch import worker
     from explainer.output import staging_dir
-    signal.signal(signal.SIGTERM, batch._on_sigterm)
+    signal.signal(signal.SIGTERM, worker.on_sigterm)
     sweep_dir = Path(sys.argv[1])
 
     def render(cfg, out_dir, **kw):
@@ -421,7 +421,7 @@ WORKER_STOP = textwrap.dedent("""\
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(0.5)
         else:
-            batch._local_task(None, str(sweep_dir), None, None, False, render)
+            worker.local_task(None, str(sweep_dir), None, None, False, render)
     except BaseException:
         pass
     print("carried on")
@@ -466,7 +466,7 @@ def test_dask_backend_installs_returned_files(tmp_path: Path) -> None:
         LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
         Client(cluster) as client,
     ):
-        report = run_batch(sweep, out, client=client, render_fn=fake_render, console=quiet_console())
+        report = run_sweep(sweep, out, client=client, render_fn=fake_render, console=quiet_console())
     assert report.backend == "dask"
     assert [r.status for r in report.records] == ["rendered", "failed", "rendered"]
     assert report.records[1].error == "RuntimeError: cannot draw w_h = 1.5 second line"
@@ -474,5 +474,5 @@ def test_dask_backend_installs_returned_files(tmp_path: Path) -> None:
     for rec in report.records[::2]:
         assert rec.files["video"].parent == out / "s" / rec.name
         assert rec.files["video"].read_bytes() == b"not really a video: " + rec.name.encode()
-    again = run_batch(sweep, out, jobs=1, render_fn=fake_render, console=quiet_console())
+    again = run_sweep(sweep, out, jobs=1, render_fn=fake_render, console=quiet_console())
     assert [r.status for r in again.records] == ["cached", "failed", "cached"]

@@ -24,7 +24,8 @@ from urllib.parse import unquote
 import pytest
 from PIL import Image
 
-from explainer.gallery import ClipRecord, format_value, srt_to_vtt, write_contact_sheet, write_gallery
+from explainer.gallery import ClipRecord, srt_to_vtt, write_contact_sheet, write_gallery
+from explainer.naming import format_value
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None)
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")

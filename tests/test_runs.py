@@ -15,13 +15,14 @@ import numpy as np
 import pytest
 
 from explainer.config import load_config, load_config_text
-from explainer.runs import Run, build_runs, sequence_inputs, trace_json
+from explainer.runs import build_runs, build_spec, sequence_inputs, trace_json
+from scenes.inputs import Run
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
 
 
-def runs_of(text: str) -> list[Run]:
+def runs_of(text: str) -> tuple[Run, ...]:
     return build_runs(load_config_text(text))
 
 
@@ -56,7 +57,8 @@ def test_single_run_by_hand() -> None:
     h2 = math.tanh(0.5 * 2 + 0.8 * h1 + 0.1)
     np.testing.assert_allclose(r.trajectory.h[:, 0], [h1, h2], rtol=1e-12)
     np.testing.assert_allclose(r.trajectory.z[:, 0], [0.5 + 0.24 + 0.1, 1.0 + 0.8 * h1 + 0.1], rtol=1e-12)
-    assert (r.label, r.activation, r.w_x, r.w_h, r.b, r.h0) == ("tanh", "tanh", 0.5, 0.8, 0.1, 0.3)
+    w = r.written
+    assert (r.label, r.activation, w["w_x"], w["w_h"], w["b"], w["h0"]) == ("tanh", "tanh", 0.5, 0.8, 0.1, 0.3)
     assert r.sequence_label == "Custom"
     assert r.overrides == {}
 
@@ -86,7 +88,7 @@ def test_weights_values_are_substituted() -> None:
     runs = build_runs(load_config(ROOT / "configs" / "weights_wh.yaml"))
     assert [r.label for r in runs] == ["W_h = 0.5", "W_h = 1", "W_h = 1.5"]
     for r, wh in zip(runs, (0.5, 1.0, 1.5), strict=True):
-        assert r.w_h == wh and r.overrides == {"rnn.w_h": wh}
+        assert r.written["w_h"] == wh and r.overrides == {"rnn.w_h": wh}
         assert r.trajectory.params.w_h[0, 0] == wh
         # impulse input: after step 1 the state only feeds itself
         h = r.trajectory.h[:, 0]
@@ -146,7 +148,7 @@ def test_memory_with_vector_inputs_changes_every_component_of_that_step() -> Non
 
 def test_trace_json_shape_for_scalar_runs() -> None:
     cfg = load_config_text("scene: compare\nsequence: {kind: custom, values: [1, 2]}\nrnn: {w_x: 0.5, w_h: 0.8}\n")
-    data = json.loads(json.dumps(trace_json(cfg), allow_nan=False))
+    data = json.loads(json.dumps(trace_json(build_runs(cfg)), allow_nan=False))
     assert list(data) == ["runs"] and len(data["runs"]) == 3
     first = data["runs"][0]
     assert list(first) == ["label", "activation", "w_x", "w_h", "b", "h0", "x", "z", "h"]
@@ -157,7 +159,7 @@ def test_trace_json_shape_for_scalar_runs() -> None:
 
 def test_trace_json_shape_for_vector_runs() -> None:
     cfg = load_config(ROOT / "configs" / "vector_inputs.yaml")
-    (run,) = trace_json(cfg)["runs"]
+    (run,) = trace_json(build_runs(cfg))["runs"]
     assert run["w_x"] == [[0.8, 0.0], [0.0, 0.8], [0.4, -0.4]]
     assert len(run["x"]) == 6 and all(len(row) == 2 for row in run["x"])
     assert len(run["h"]) == 6 and all(len(row) == 3 for row in run["h"])
@@ -170,13 +172,25 @@ def test_trace_json_is_strict_json_even_when_relu_overflows() -> None:
     )
     (run,) = build_runs(cfg)
     assert not np.all(np.isfinite(run.trajectory.h))  # the engine really overflowed
-    text = json.dumps(trace_json(cfg), allow_nan=False)
+    text = json.dumps(trace_json(build_runs(cfg)), allow_nan=False)
     h = json.loads(text)["runs"][0]["h"]
     assert h[0] == 1e300 and h[-1] is None
     assert [v is None for v in h] == [not math.isfinite(v) for v in run.trajectory.h[:, 0]]
 
 
-def test_trace_json_reuses_given_runs() -> None:
-    cfg = load_config_text("sequence: {kind: sine}\n")
+def test_spec_carries_what_the_scene_needs() -> None:
+    cfg = load_config_text(
+        "title: Memory test\nscene: memory\nsequence: {kind: sine, length: 6}\n"
+        "memory: {perturb_step: 3, delta: -0.5}\n"
+        "style: {theme: light, precision: 3, step_seconds: 1.5, fast_after: 2, fast_step_seconds: 0.4}\n"
+    )
+    spec = build_spec(cfg)
+    assert (spec.scene, spec.title, spec.theme, spec.precision) == ("memory", "Memory test", "light", 3)
+    assert (spec.pacing.step_seconds, spec.pacing.fast_after, spec.pacing.fast_step_seconds) == (1.5, 2, 0.4)
+    assert [spec.pacing.seconds_for_step(k) for k in (1, 2, 3)] == [1.5, 1.5, 0.4]
+    assert spec.perturbation is not None and (spec.perturbation.step, spec.perturbation.delta) == (3, -0.5)
+    assert spec.varied is None and [r.label for r in spec.runs] == ["original", "x_3 - 0.5"]
+    compare = build_spec(load_config_text("scene: compare\nsequence: {kind: sine}\n"))
+    assert compare.varied == "rnn.activation" and compare.perturbation is None and len(compare.runs) == 3
     runs = build_runs(cfg)
-    assert trace_json(cfg, runs) == trace_json(cfg)
+    assert build_spec(cfg, runs).runs == runs  # given runs are reused, not rebuilt

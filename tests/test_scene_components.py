@@ -15,19 +15,20 @@ import pytest
 pytest.importorskip("manim")
 
 from manim import RIGHT, MovingCamera, Square, VGroup  # noqa: E402
+from scene_checks import check_layout, collect_numbers, config_dict  # noqa: E402
 
 import rnn_engine  # noqa: E402
+from explainer.config import ConfigError, check_renderable, from_dict  # noqa: E402
+from explainer.scene_kinds import SCENE_KINDS, get_scene_kind  # noqa: E402
 from rnn_engine.formatting import format_number  # noqa: E402
-from scenes import SCENES, get_scene_class  # noqa: E402
 from scenes.components.activation_inset import ActivationInset, inset_z_range  # noqa: E402
 from scenes.components.cell import Cell  # noqa: E402
 from scenes.components.chain import UnrolledChain  # noqa: E402
 from scenes.components.equation import EquationLine, spoken_number, step_caption, typst_value  # noqa: E402
 from scenes.components.state_chart import StateChart  # noqa: E402
 from scenes.components.text import FormulaCache, LabelGroup, make_number, make_text  # noqa: E402
-from scenes.testing import check_layout, collect_numbers, make_test_inputs  # noqa: E402
 from scenes.theme import get_theme  # noqa: E402
-from scenes.unrolled import UnrolledScene, check_sizes  # noqa: E402
+from scenes.unrolled import UnrolledScene  # noqa: E402
 
 DARK = get_theme("dark")
 
@@ -266,26 +267,28 @@ def test_chart_puts_a_much_larger_input_on_its_own_scale():
 
 
 def test_scene_registry_resolves_unrolled_and_rejects_unknown_kinds():
-    assert get_scene_class("unrolled") is UnrolledScene
-    assert set(SCENES) >= {"unrolled", "compare", "weights", "memory", "gradients"}
+    assert get_scene_kind("unrolled").load_class() is UnrolledScene
+    assert set(SCENE_KINDS) >= {"unrolled", "compare", "weights", "memory", "gradients"}
+    for kind in SCENE_KINDS.values():  # every entry names a class that exists
+        assert kind.load_class().__name__ == kind.scene_class.split(":")[1]
     with pytest.raises(KeyError, match="unknown scene 'unroled'"):
-        get_scene_class("unroled")
+        get_scene_kind("unroled")
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"w_x": np.ones((5, 1)).tolist(), "w_h": np.eye(5).tolist()}, "at most 4 hidden units"),
+        ({"w_x": np.ones((5, 1)).tolist(), "w_h": np.eye(5).tolist()}, "at most 4 hidden units; this config has H = 5"),
         (
             {"kind": "custom", "values": np.ones((3, 5)).tolist(), "length": 3, "w_x": np.ones((1, 5)).tolist()},
-            "at most 4 input dimensions",
+            "inputs of at most 4 components; this config has D = 5",
         ),
     ],
 )
 def test_unrolled_scene_refuses_more_than_four_units_or_inputs(kwargs, message):
-    _, runs = make_test_inputs(**kwargs)
-    with pytest.raises(ValueError, match=message):
-        check_sizes(runs[0].trajectory)
+    cfg = from_dict(config_dict(**kwargs))
+    with pytest.raises(ConfigError, match=message):
+        check_renderable(cfg)
 
 
 def test_make_number_uses_format_number():

@@ -1,44 +1,45 @@
 """The concept scenes (compare, weights, memory, gradients) built without drawing.
 
-Every case plays the whole scene with :func:`scenes.testing.dry_run_scene` and, at
+Every case plays the whole scene with :func:`scene_checks.dry_run_scene` and, at
 the end of every section, checks that
 
-- the layout is clean (:func:`scenes.testing.check_layout` finds nothing), and
+- the layout is clean (:func:`scene_checks.check_layout` finds nothing), and
 - every number on screen is the engine's value at the displayed precision
   (keys resolved against the run the number belongs to).
 
-Inputs are built from the engine with ``SimpleNamespace`` (no config loader), so
-these tests only depend on ``rnn_engine`` and ``scenes``.
+Inputs are made the way a render makes them: a config through the loader and the
+runs builder (:func:`scene_checks.make_spec`).
 """
 
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
+from scene_checks import check_layout, collect_numbers, config_dict, dry_run_scene
 
-import rnn_engine
+from explainer.config import Config, ConfigError, check_renderable, from_dict
+from explainer.runs import build_spec
+from explainer.scene_kinds import SCENE_KINDS
 from rnn_engine.formatting import format_number
-from scenes.testing import check_layout, collect_numbers, dry_run_scene, make_test_inputs
 
 pytest.importorskip("manim")
 
 from scenes.compare import CompareScene  # noqa: E402
-from scenes.components.limits import MAX_CONCEPT_STEPS  # noqa: E402
 from scenes.gradients import GradientsScene  # noqa: E402
+from scenes.inputs import SceneSpec  # noqa: E402
 from scenes.memory import MemoryScene  # noqa: E402
 from scenes.weights import WeightsScene  # noqa: E402
 
-_WEIGHT_NAMES = {"rnn.w_x": ("W_x", "w_x"), "rnn.w_h": ("W_h", "w_h"), "rnn.b": ("b", "b"), "rnn.h0": ("h_0", "h0")}
+MAX_CONCEPT_STEPS = SCENE_KINDS["compare"].limits.max_steps
 
 
 # ----------------------------------------------------------------------------- inputs
 
 
-def concept_inputs(
+def concept_config(
     scene: str,
     *,
     field: str = "rnn.activation",
@@ -50,46 +51,36 @@ def concept_inputs(
     drop: bool = False,
     sequence_values: list[float] | None = None,
     **base: Any,
-) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
-    """``(config, runs)`` shaped like the loader's, for any of the four concept scenes."""
-    common = {"kind": "sine", "w_x": 1.0, "w_h": 0.8, "b": 0.1, "activation": "tanh", **base}
+) -> Config:
+    """A config for any of the four concept scenes, through the real loader."""
+    common: dict[str, Any] = {"kind": "sine", "w_x": 1.0, "w_h": 0.8, "b": 0.1, "activation": "tanh", **base}
     if sequence_values is not None:
         common["kind"], common["values"] = "custom", sequence_values
-        length = len(sequence_values)
+    else:
+        common["length"] = length
+    extra: dict[str, Any] = {}
     if scene in ("compare", "weights"):
-        runs = []
-        for v in values:
-            kw = dict(common)
-            if field == "rnn.activation":
-                kw["activation"] = v
-                label = rnn_engine.get_activation(v).display
-            elif field in _WEIGHT_NAMES:
-                kw[_WEIGHT_NAMES[field][1]] = v
-                label = f"{_WEIGHT_NAMES[field][0]} = {v:g}" if isinstance(v, float) else f"{field} = {v}"
-            else:  # sequence.kind
-                kw["kind"] = v
-                kw["normalize"] = "maxabs"
-                label = rnn_engine.describe_sequence(v)
-            config, (run,) = make_test_inputs(length=length, theme=theme, scene=scene, **kw)
-            run.label = label
-            runs.append(run)
-        config.compare = SimpleNamespace(field=field, values=tuple(values))
-        config.title = f"{scene} test"
-        return config, runs
-    config, (run,) = make_test_inputs(length=length, theme=theme, scene=scene, **common)
-    config.title = f"{scene} test"
-    if scene == "gradients":
-        return config, [run]
-    config.memory = SimpleNamespace(perturb_step=perturb_step, delta=delta, drop=drop)
-    x = np.array(run.trajectory.x[:, 0])
-    k = perturb_step - 1
-    x[k] = 0.0 if drop else x[k] + delta
-    p = run.trajectory.params
-    other = SimpleNamespace(**vars(run))
-    other.trajectory = rnn_engine.run(x, p)
-    other.label = f"x_{perturb_step} = 0" if drop else f"x_{perturb_step} + {delta:g}"
-    run.label = "original"
-    return config, [run, other]
+        extra["compare"] = {"field": field, "values": list(values)}
+        if field == "sequence.kind":
+            common["normalize"] = "maxabs"
+    if scene == "memory":
+        extra["memory"] = (
+            {"perturb_step": perturb_step, "drop": True}
+            if drop
+            else {
+                "perturb_step": perturb_step,
+                "delta": delta,
+            }
+        )
+    return from_dict(config_dict(scene=scene, theme=theme, title=f"{scene} test", **common, **extra))
+
+
+def concept_inputs(scene: str, **kwargs: Any) -> tuple[SceneSpec, list[Any]]:
+    """``(spec, runs)`` for any of the four concept scenes, made by the real loader and runs builder."""
+    cfg = concept_config(scene, **kwargs)
+    check_renderable(cfg)
+    spec = build_spec(cfg)
+    return spec, list(spec.runs)
 
 
 # ----------------------------------------------------------------------------- number keys
@@ -138,7 +129,7 @@ def check_numbers(scene: Any, runs: list[Any], precision: int) -> list[str]:
     return problems
 
 
-def play(scene_cls: type, config: Any, runs: list[Any], tmp_path: Any) -> tuple[Any, list[str], int]:
+def play(scene_cls: type, spec: SceneSpec, runs: list[Any], tmp_path: Any) -> tuple[Any, list[str], int]:
     """Dry-run the scene; return it, every problem found at section ends, and how many numbers were checked."""
     problems: list[str] = []
     checked = [0]
@@ -148,7 +139,7 @@ def play(scene_cls: type, config: Any, runs: list[Any], tmp_path: Any) -> tuple[
         problems.extend(f"[{record.name}] {p}" for p in check_numbers(scene, runs, scene.precision))
         checked[0] += sum(1 for s in collect_numbers(scene) if s.key is not None)
 
-    scene = dry_run_scene(scene_cls, config, runs, on_section=on_section, media_dir=tmp_path)
+    scene = dry_run_scene(scene_cls, spec, on_section=on_section, media_dir=tmp_path)
     return scene, problems, checked[0]
 
 
@@ -237,7 +228,7 @@ def compare_run(tmp_path_factory: Any) -> tuple[Any, list[Any], dict[str, Any]]:
             "owner": {id(m): i for i, p in enumerate(scene.panels) for m in p.get_family()},
         }
 
-    scene = dry_run_scene(CompareScene, config, runs, on_section=grab, media_dir=tmp_path_factory.mktemp("media"))
+    scene = dry_run_scene(CompareScene, config, on_section=grab, media_dir=tmp_path_factory.mktemp("media"))
     return scene, runs, snapshots
 
 
@@ -308,7 +299,7 @@ def test_gradient_bars_are_the_product_of_the_factors(tmp_path: Any) -> None:
         for s in collect_numbers(scene):
             seen[s.key] = s.text
 
-    scene = dry_run_scene(GradientsScene, config, runs, on_section=grab, media_dir=tmp_path)
+    scene = dry_run_scene(GradientsScene, config, on_section=grab, media_dir=tmp_path)
     traj = runs[0].trajectory
     z = traj.z[:, 0]
     sig = 1 / (1 + np.exp(-z))
@@ -334,7 +325,7 @@ def test_memory_gap_matches_a_hand_computed_run(tmp_path: Any) -> None:
         for s in collect_numbers(scene):
             seen[s.key] = s.text
 
-    scene = dry_run_scene(MemoryScene, config, runs, on_section=grab, media_dir=tmp_path)
+    scene = dry_run_scene(MemoryScene, config, on_section=grab, media_dir=tmp_path)
     x = [float(v) for v in runs[0].trajectory.x[:, 0]]
     x2 = list(x)
     x2[1] += 1.0
@@ -349,47 +340,57 @@ def test_memory_gap_matches_a_hand_computed_run(tmp_path: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("scene_cls", "kind", "opts", "message"),
+    ("kind", "opts", "field", "message"),
     [
         (
-            CompareScene,
             "compare",
             {"length": MAX_CONCEPT_STEPS + 8},
-            f"scene 'compare' shows at most {MAX_CONCEPT_STEPS} steps; this config has {MAX_CONCEPT_STEPS + 8}",
+            "sequence.length",
+            f"scene 'compare' shows at most {MAX_CONCEPT_STEPS} steps (every step is drawn side by side in each "
+            f"panel); this config has {MAX_CONCEPT_STEPS + 8}",
         ),
-        (GradientsScene, "gradients", {"length": 64}, "scene 'gradients' shows at most 32 steps; this config has 64"),
         (
-            MemoryScene,
+            "gradients",
+            {"length": 64},
+            "sequence.length",
+            "scene 'gradients' shows at most 32 steps (every step gets a bar on the gradient chart); "
+            "this config has 64",
+        ),
+        (
             "memory",
-            {"w_h": [[0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5]]},
-            "scene 'memory' needs a scalar hidden state (H = 1); this config has H = 3",
+            {"w_h": [[0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5]], "w_x": [[1.0], [1.0], [1.0]]},
+            "rnn.w_h",
+            "scene 'memory' shows a scalar hidden state (H = 1); this config has H = 3",
         ),
         (
-            WeightsScene,
             "weights",
             {"field": "rnn.w_h", "values": ([[0.5, 0], [0, 0.5]], [[1, 0], [0, 1]])},
-            "scene 'weights' needs a scalar hidden state (H = 1); this config has H = 2",
+            "compare.values[0]",
+            "with rnn.w_h = [[0.5, 0], [0, 0.5]]: scene 'weights' shows a scalar hidden state (H = 1); "
+            "this panel has H = 2",
+        ),
+        (
+            "gradients",
+            {"length": 1},
+            "sequence.length",
+            "scene 'gradients' needs at least 2 steps (to go back through); this config has 1",
         ),
     ],
 )
-def test_unsupported_inputs_are_refused_with_a_clear_message(
-    scene_cls: type, kind: str, opts: dict[str, Any], message: str
+def test_what_a_scene_cannot_draw_is_refused_before_it_is_built(
+    kind: str, opts: dict[str, Any], field: str, message: str
 ) -> None:
-    config, runs = concept_inputs(kind, **opts)
-    with pytest.raises(ValueError, match=r"^" + message.replace("(", r"\(").replace(")", r"\)")):
-        scene_cls(config, runs)
+    # The scene registry's limits, checked by the loader (validate, render and batch call it):
+    # one message, at the field, before any scene exists.
+    cfg = concept_config(kind, **opts)
+    with pytest.raises(ConfigError) as info:
+        check_renderable(cfg)
+    assert (info.value.field, info.value.message) == (field, message)
 
 
 def test_weights_scene_refuses_a_non_weight_field() -> None:
-    config, runs = concept_inputs("weights", field="rnn.activation", values=("tanh", "relu"))
-    with pytest.raises(ValueError, match="scene 'weights' varies one of"):
-        WeightsScene(config, runs)
-
-
-def test_gradients_needs_two_steps() -> None:
-    config, runs = concept_inputs("gradients", length=1)
-    with pytest.raises(ValueError, match="at least 2 steps"):
-        GradientsScene(config, runs)
+    with pytest.raises(ConfigError, match="scene 'weights' varies a weight; expected one of rnn.w_x"):
+        concept_config("weights", field="rnn.activation", values=("tanh", "relu"))
 
 
 # ----------------------------------------------------------------------------- chart badges
@@ -401,12 +402,11 @@ def test_chart_badges_sit_clear_of_every_runs_line(name: str, tmp_path: Any) -> 
     from pathlib import Path
 
     from explainer.config import load_config
-    from explainer.runs import build_runs
-    from scenes import get_scene_class
+    from explainer.runs import build_spec
     from scenes.components.callouts import Badge
 
     cfg = load_config(Path(__file__).resolve().parents[1] / "configs" / f"{name}.yaml")
-    scene = dry_run_scene(get_scene_class(cfg.scene), cfg, build_runs(cfg), media_dir=tmp_path)
+    scene = dry_run_scene(SCENE_KINDS[cfg.scene].load_class(), build_spec(cfg), media_dir=tmp_path)
     chart = scene.chart
     left, right, bottom, top = chart.plot_box
     points = []

@@ -10,10 +10,10 @@ import pytest
 pytest.importorskip("manim")
 
 from scenes.components.callouts import CalloutList, pretty, wrapped_text  # noqa: E402
-from scenes.components.gap_bars import StepBars  # noqa: E402
 from scenes.components.heatmap import LOG_DECADES, SensitivityHeatmap, colour_scale  # noqa: E402
 from scenes.components.log_bars import LogBars, decade_range, superscript  # noqa: E402
 from scenes.components.overlay_chart import CAP_RATIO, MAX_DECADES, ChartSeries, OverlayChart, value_scale  # noqa: E402
+from scenes.components.step_bars import StepBars  # noqa: E402
 from scenes.theme import get_theme  # noqa: E402
 
 DARK = get_theme("dark")

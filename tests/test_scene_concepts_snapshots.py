@@ -50,7 +50,7 @@ def _same_cairo_as_control_data(request: pytest.FixtureRequest, monkeypatch: pyt
     monkeypatch.setattr(fc, "MIN_CAIRO_VERSION", cairo.cairo_version())
 
 
-def _bound(scene_cls: type, config: Any, runs: Any) -> type:
+def _bound(scene_cls: type, spec: Any, runs: Any) -> type:
     """``scene_cls`` with its inputs fixed, constructible as ``cls(**kwargs)`` the way frames_comparison does."""
 
     class Bound(scene_cls):  # type: ignore[misc, valid-type]
@@ -59,7 +59,7 @@ def _bound(scene_cls: type, config: Any, runs: Any) -> type:
             if renderer is not None and not isinstance(renderer.camera, MovingCamera):
                 # frames_comparison builds a plain Camera; explainer scenes are MovingCameraScenes.
                 renderer.camera = MovingCamera()
-            super().__init__(config, runs, **kwargs)
+            super().__init__(spec, **kwargs)
 
     Bound.__name__ = scene_cls.__name__
     return Bound

@@ -8,8 +8,6 @@ compares every frame byte for byte.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
@@ -30,6 +28,7 @@ from manim import (  # noqa: E402
     tempconfig,
 )
 from manim.scene.scene import Scene  # noqa: E402
+from scene_checks import make_spec  # noqa: E402
 
 from scenes.base import ExplainerScene  # noqa: E402
 from scenes.redraw import RedrawPlan, changed_mobjects, draw_order  # noqa: E402
@@ -130,7 +129,7 @@ def _render(cls, tmp_path, monkeypatch):
         "verbosity": "ERROR",
     }
     with tempconfig(settings):
-        scene = cls(SimpleNamespace(style=SimpleNamespace(theme="dark")), [])
+        scene = cls(make_spec())
         record = scene.renderer.file_writer.write_frame
 
         def keep(pixels, *, repeat=1):

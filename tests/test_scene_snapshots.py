@@ -15,8 +15,8 @@ pytest.importorskip("manim")
 
 from manim import MovingCamera  # noqa: E402
 from manim.utils.testing.frames_comparison import frames_comparison  # noqa: E402
+from scene_checks import make_spec  # noqa: E402
 
-from scenes.testing import make_test_inputs  # noqa: E402
 from scenes.unrolled import UnrolledScene  # noqa: E402
 
 __module_test__ = "unrolled"
@@ -41,8 +41,8 @@ def _same_cairo_as_control_data(request: pytest.FixtureRequest, monkeypatch: pyt
 
 
 def _bound(**kwargs: Any) -> type[UnrolledScene]:
-    """``UnrolledScene`` with its config and runs fixed, constructible as ``cls(**manim_kwargs)``."""
-    config, runs = make_test_inputs(**kwargs)
+    """``UnrolledScene`` with its spec fixed, constructible as ``cls(**manim_kwargs)``."""
+    spec = make_spec(**kwargs)
 
     class Bound(UnrolledScene):
         def __init__(self, *args: Any, **kw: Any) -> None:
@@ -50,7 +50,7 @@ def _bound(**kwargs: Any) -> type[UnrolledScene]:
             # frames_comparison builds a plain-camera renderer; this scene needs a MovingCamera.
             if renderer is not None and not isinstance(renderer.camera, MovingCamera):
                 renderer.camera = MovingCamera()
-            super().__init__(config, runs, *args, **kw)
+            super().__init__(spec, *args, **kw)
 
     return Bound
 

@@ -15,10 +15,11 @@ import pytest
 
 pytest.importorskip("manim")
 
+from scene_checks import check_layout, collect_numbers, dry_run_scene, make_spec  # noqa: E402
+
 from rnn_engine.formatting import format_number  # noqa: E402
 from scenes.components.chain import UnrolledChain  # noqa: E402
 from scenes.components.state_chart import StateChart  # noqa: E402
-from scenes.testing import check_layout, collect_numbers, dry_run_scene, make_test_inputs  # noqa: E402
 from scenes.unrolled import UnrolledScene  # noqa: E402
 
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -56,8 +57,8 @@ def _engine_value(traj: Any, key: tuple[Any, ...]) -> float:
 
 @pytest.fixture(scope="module", params=list(CONFIGS))
 def played(request: pytest.FixtureRequest, manim_media_dir: Any) -> Played:
-    config, runs = make_test_inputs(**CONFIGS[request.param])
-    record = Played(scene=None, trajectory=runs[0].trajectory, precision=config.style.precision)
+    spec = make_spec(**CONFIGS[request.param])
+    record = Played(scene=None, trajectory=spec.runs[0].trajectory, precision=spec.precision)
 
     def listen(scene: Any, section: Any) -> None:
         record.problems[section.name] = check_layout(scene)
@@ -66,7 +67,7 @@ def played(request: pytest.FixtureRequest, manim_media_dir: Any) -> Played:
         expected = {"title": (), "inputs": (UnrolledChain,)}.get(section.name, (UnrolledChain, StateChart))
         record.intact[section.name] = all(any(isinstance(m, cls) for m in scene.mobjects) for cls in expected)
 
-    record.scene = dry_run_scene(UnrolledScene, config, runs, on_section=listen, media_dir=manim_media_dir)
+    record.scene = dry_run_scene(UnrolledScene, spec, on_section=listen, media_dir=manim_media_dir)
     return record
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from explainer.config import ConfigError
-from explainer.sweep import MAX_JOBS, NAME_RE, clip_name, load_sweep, load_sweep_text, sanitize_name
+from explainer.naming import NAME_RE
+from explainer.sweep import MAX_JOBS, clip_name, load_sweep, load_sweep_text, sanitize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -199,7 +200,7 @@ def test_clip_name_example_and_rule() -> None:
 )
 def test_sanitize_name(text: str, expected: str) -> None:
     assert sanitize_name(text) == expected
-    assert NAME_RE.match(expected)
+    assert NAME_RE.fullmatch(expected)
 
 
 def test_long_names_are_cut_with_a_distinguishing_hash() -> None:
@@ -207,7 +208,7 @@ def test_long_names_are_cut_with_a_distinguishing_hash() -> None:
     b = sanitize_name("x" * 80 + "b")
     assert len(a) == len(b) == 64
     assert a != b
-    assert a.startswith("x" * 40) and NAME_RE.match(a) and NAME_RE.match(b)
+    assert a.startswith("x" * 40) and NAME_RE.fullmatch(a) and NAME_RE.fullmatch(b)
     assert sanitize_name("x" * 80 + "a") == a  # deterministic
 
 
@@ -228,7 +229,7 @@ def test_long_grid_names_stay_valid_and_unique(tmp_path: Path, base: Path) -> No
     )
     names = [j.name for j in sweep.jobs]
     assert len(set(names)) == 4
-    assert all(NAME_RE.match(n) for n in names)
+    assert all(NAME_RE.fullmatch(n) for n in names)
     assert any(len(n) == 64 for n in names)
 
 

@@ -37,22 +37,20 @@ from manim import (
 from manim.animation.animation import Animation
 
 from rnn_engine.activations import get_activation
-from scenes.components.equation import activation_typst
 from scenes.components.frame import panel_frame
 from scenes.components.text import SIZE_SMALL, FormulaCache, Shared, make_number, make_text
 from scenes.theme import Theme
 
 __all__ = ["ActivationInset", "inset_z_range"]
 
-_CLIP = {"tanh": 6.0, "sigmoid": 8.0}
-
 
 def inset_z_range(activation: str, z: np.ndarray) -> tuple[float, float]:
     """The z interval to draw: contains the finite ``z`` values, symmetric-ish, clipped for squashing f."""
     finite = z[np.isfinite(z)]
     zmax = float(np.abs(finite).max()) if finite.size else 1.0
-    if activation in _CLIP:
-        r = min(max(1.15 * zmax, 3.0), _CLIP[activation])
+    clip = get_activation(activation).inset_clip
+    if clip is not None:
+        r = min(max(1.15 * zmax, 3.0), clip)
         return -r, r
     # ReLU: linear on both sides, so any magnitude can be drawn; keep the kink visible.
     top = float(finite.max()) if finite.size else 0.0
@@ -94,12 +92,10 @@ class ActivationInset(VGroup):
         self.act = get_activation(trajectory.activation)
         lo, hi = inset_z_range(self.act.name, trajectory.z)
         self.z_lo, self.z_hi = lo, hi
-        if self.act.name == "tanh":
-            y_lo, y_hi = -1.0, 1.0
-        elif self.act.name == "sigmoid":
-            y_lo, y_hi = 0.0, 1.0
-        else:
-            y_lo, y_hi = 0.0, float(self.act(np.array(hi)))
+        # The function's range, or up to f(z_hi) where it is unbounded (ReLU).
+        y_lo, y_hi = self.act.output_range
+        if not np.isfinite(y_hi):
+            y_hi = float(self.act(np.array(hi)))
         pad = 0.12 * (y_hi - y_lo)
         self.y_lo, self.y_hi = y_lo - pad, y_hi + pad
 
@@ -107,7 +103,7 @@ class ActivationInset(VGroup):
         self.add(self.panel)
 
         title = cache.get(
-            f"h = {activation_typst(self.act.name)}(z)",
+            f"h = {self.act.typst}(z)",
             size=24,
             colour=theme.activation,
             shown_text=f"h = {self.act.display}(z)",
@@ -116,7 +112,7 @@ class ActivationInset(VGroup):
         self.title = title
 
         # y labels first: the plot starts right of the widest one (huge ReLU ranges are wide).
-        y_values = [y_hi] + ([y_lo] if self.act.name == "tanh" else [])
+        y_values = [y_hi] + ([y_lo] if y_lo < 0 else [])
         y_labels = [make_number(v, 1, theme, size=SIZE_SMALL, colour=theme.muted) for v in y_values]
         label_w = max(lab.width for lab in y_labels)
         plot_left = self.panel.get_left()[0] + 0.18 + label_w + 0.1

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from manim import DOWN, LEFT, RIGHT, UP, Circle, VGroup
 
-from scenes.components.text import SIZE_SMALL, LabelGroup, make_text
+from scenes.components.text import SIZE_SMALL, LabelGroup, make_text, subscript
 from scenes.theme import Theme
 
 __all__ = ["Badge", "CalloutList", "chars_per_line", "pretty", "sentence", "wrapped_text"]
@@ -39,9 +39,18 @@ _EQUALS_RE = re.compile(r" = ")
 
 
 def sentence(text: str) -> str:
-    """``text`` ending in a full stop (engine observations come without one)."""
-    text = text.rstrip()
-    return text if not text or text[-1] in ".!?" else text + "."
+    """``text`` as a sentence: a capital first letter and a closing full stop.
+
+    ``"the gradient ..."`` -> ``"The gradient ..."``; a first word that is a symbol
+    (``h``, ``h_4``, ``dh_8/dx_1``) keeps its case.
+    """
+    text = text.strip()
+    if not text:
+        return text
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first.isalpha() and first.islower():
+        text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
 
 
 def wrapped_text(
@@ -140,11 +149,10 @@ class CalloutList(VGroup):
             self.scale(max(max_height / self.height, 0.8))
 
 
-_SUB = str.maketrans("0123456789+-()thxk", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₜₕₓₖ")
 _SUB_RE = re.compile(r"_\(([0-9thxk+\-]+)\)|_([0-9]+|[thxk](?![A-Za-z]))")
 
 
 def pretty(text: str) -> str:
     """Engine sentences made screen-ready: ``W_h`` -> ``Wₕ``, ``dh_12/dx_1`` -> ``dh₁₂/dx₁``, ``<=`` -> ``≤``."""
-    out = _SUB_RE.sub(lambda m: (m.group(1) or m.group(2)).translate(_SUB), text)
+    out = _SUB_RE.sub(lambda m: subscript(m.group(1) or m.group(2)), text)
     return out.replace("<=", "≤").replace(">=", "≥")

@@ -37,10 +37,10 @@ from manim import DOWN, LEFT, RIGHT, VGroup
 
 from rnn_engine.activations import get_activation
 from rnn_engine.formatting import format_number, parse_number
-from scenes.components.text import SIZE_FORMULA, FormulaCache, fit_width, typst_colour
+from scenes.components.text import SIZE_FORMULA, FormulaCache, fit_width, typst_coloured
 from scenes.theme import Theme
 
-__all__ = ["EquationLine", "activation_typst", "spoken_number", "step_caption", "typst_value"]
+__all__ = ["EquationLine", "spoken_number", "step_caption", "typst_matrix", "typst_value", "typst_vector"]
 
 _NONFINITE = ("overflow", "-overflow", "NaN")
 #: Vector lines write W_x and W_h out as numbers only if both lines then fit side by side
@@ -65,21 +65,13 @@ def typst_value(value: float, precision: int, *, parens_if_negative: bool = Fals
     return body
 
 
-def _coloured(body: str, colour: str) -> str:
-    # The trailing space ends the embedded call, so a following "(" is not taken as its arguments.
-    return f"#text(fill: {typst_colour(colour)})[${body}$] "
-
-
-def activation_typst(name: str) -> str:
-    """The activation's name in Typst math (``tanh``, ``"ReLU"``, ``sigma``)."""
-    return {"tanh": "tanh", "relu": 'op("ReLU")', "sigmoid": "sigma"}[name]
-
-
-def _vec(values: Sequence[float], precision: int) -> str:
+def typst_vector(values: Sequence[float], precision: int) -> str:
+    """A column vector of numbers in Typst math (``vec(0.46, -0.12)``), even for one entry."""
     return "vec(" + ", ".join(typst_value(v, precision) for v in values) + ")"
 
 
-def _mat(values: Any, precision: int) -> str:
+def typst_matrix(values: Any, precision: int) -> str:
+    """A matrix of numbers in Typst math (``mat(0.5, 0.1; 0.2, 0.4)``), even for one row."""
     rows = np.atleast_2d(np.asarray(values, dtype=float))
     return "mat(" + "; ".join(", ".join(typst_value(v, precision) for v in row) for row in rows) + ")"
 
@@ -109,7 +101,7 @@ def step_caption(trajectory: Any, t: int, precision: int) -> str:
         head = f"Step {step}: {terms} plus {s(p.b[0])} gives {z_text}"
         if z_text in _NONFINITE:
             return f"{head}; the numbers have grown too large to represent"
-        if act.name == "relu":
+        if act.dies:
             verb = f"ReLU passes it through as {h_text}" if z[0] > 0 else f"ReLU clips it to {h_text}"
         else:
             verb = f"{act.display} squashes it to {h_text}"
@@ -117,7 +109,7 @@ def step_caption(trajectory: Any, t: int, precision: int) -> str:
     zs = ", ".join(format_number(v, precision) for v in z)
     hs = ", ".join(format_number(v, precision) for v in h)
     units = trajectory.hidden_size
-    verb = "passes the positive parts through" if act.name == "relu" else "squashes them"
+    verb = "passes the positive parts through" if act.dies else "squashes them"
     return f"Step {step}: the {units} hidden units get z = ({zs}); {act.display} {verb}: h = ({hs})"
 
 
@@ -155,15 +147,15 @@ class EquationLine:
         self.size = size
         self.max_width = max_width
         self.vector = not trajectory.is_scalar
-        self.f = activation_typst(trajectory.activation)
+        self.f = get_activation(trajectory.activation).typst
 
     # -- sources --------------------------------------------------------------
     def symbolic_source(self) -> str:
         th = self.theme
         return (
-            f"{_coloured('z_t', th.activation)} = {_coloured('W_x x_t', th.input)} + "
-            f"{_coloured('W_h h_(t-1)', th.memory)} + {_coloured('b', th.bias)}"
-            f"#h(2em) h_t = {_coloured(self.f, th.activation)}({_coloured('z_t', th.activation)})"
+            f"{typst_coloured('z_t', th.activation)} = {typst_coloured('W_x x_t', th.input)} + "
+            f"{typst_coloured('W_h h_(t-1)', th.memory)} + {typst_coloured('b', th.bias)}"
+            f"#h(2em) h_t = {typst_coloured(self.f, th.activation)}({typst_coloured('z_t', th.activation)})"
         )
 
     def symbolic(self) -> Any:
@@ -190,10 +182,10 @@ class EquationLine:
             wx, wh, b = p.w_x[0, 0], p.w_h[0, 0], p.b[0]
             tv = lambda v, par=True: typst_value(v, pr, parens_if_negative=par)
             z_src = (
-                f"{_coloured(f'z_({k})', th.activation)} = "
-                f"{_coloured(f'{tv(wx, False)} dot {tv(x[0])}', th.input)} + "
-                f"{_coloured(f'{tv(wh)} dot {tv(hp[0])}', th.memory)} + "
-                f"{_coloured(tv(b), th.bias)} = {_coloured(tv(z[0], False), th.activation)}"
+                f"{typst_coloured(f'z_({k})', th.activation)} = "
+                f"{typst_coloured(f'{tv(wx, False)} dot {tv(x[0])}', th.input)} + "
+                f"{typst_coloured(f'{tv(wh)} dot {tv(hp[0])}', th.memory)} + "
+                f"{typst_coloured(tv(b), th.bias)} = {typst_coloured(tv(z[0], False), th.activation)}"
             )
             z_nums = [
                 (("w_x", 0, 0), fmt(wx)),
@@ -204,18 +196,18 @@ class EquationLine:
                 (("z", t, 0), fmt(z[0])),
             ]
             h_src = (
-                f"{_coloured(f'h_({k})', th.memory)} = {_coloured(self.f, th.activation)}"
-                f"({_coloured(tv(z[0], False), th.activation)}) = {_coloured(tv(h[0], False), th.memory)}"
+                f"{typst_coloured(f'h_({k})', th.memory)} = {typst_coloured(self.f, th.activation)}"
+                f"({typst_coloured(tv(z[0], False), th.activation)}) = {typst_coloured(tv(h[0], False), th.memory)}"
             )
             h_nums = [(("z", t, 0), fmt(z[0])), (("h", t, 0), fmt(h[0]))]
             return z_src, z_nums, h_src, h_nums
-        x_part = _vec(x, pr) if D > 1 else "dot " + typst_value(x[0], pr, parens_if_negative=True)
-        w_x, w_h = (_mat(p.w_x, pr), _mat(p.w_h, pr)) if numeric_weights else ("W_x", "W_h")
+        x_part = typst_vector(x, pr) if D > 1 else "dot " + typst_value(x[0], pr, parens_if_negative=True)
+        w_x, w_h = (typst_matrix(p.w_x, pr), typst_matrix(p.w_h, pr)) if numeric_weights else ("W_x", "W_h")
         z_src = (
-            f"{_coloured(f'z_({k})', th.activation)} = "
-            f"{_coloured(f'{w_x} {x_part}', th.input)} + "
-            f"{_coloured(f'{w_h} {_vec(hp, pr)}', th.memory)} + "
-            f"{_coloured(_vec(p.b, pr), th.bias)} = {_coloured(_vec(z, pr), th.activation)}"
+            f"{typst_coloured(f'z_({k})', th.activation)} = "
+            f"{typst_coloured(f'{w_x} {x_part}', th.input)} + "
+            f"{typst_coloured(f'{w_h} {typst_vector(hp, pr)}', th.memory)} + "
+            f"{typst_coloured(typst_vector(p.b, pr), th.bias)} = {typst_coloured(typst_vector(z, pr), th.activation)}"
         )
         z_nums = []
         if numeric_weights:
@@ -227,8 +219,8 @@ class EquationLine:
         z_nums += [(("b", i), fmt(p.b[i])) for i in range(H)]
         z_nums += [(("z", t, i), fmt(z[i])) for i in range(H)]
         h_src = (
-            f"{_coloured(f'h_({k})', th.memory)} = {_coloured(self.f, th.activation)}"
-            f"({_coloured(f'z_({k})', th.activation)}) = {_coloured(_vec(h, pr), th.memory)}"
+            f"{typst_coloured(f'h_({k})', th.memory)} = {typst_coloured(self.f, th.activation)}"
+            f"({typst_coloured(f'z_({k})', th.activation)}) = {typst_coloured(typst_vector(h, pr), th.memory)}"
         )
         h_nums = [(("h", t, i), fmt(h[i])) for i in range(H)]
         return z_src, z_nums, h_src, h_nums

@@ -281,10 +281,6 @@ class RunPanel(VGroup):
             run_time=run_time,
         )
 
-    def make_release_animation(self, run_time: float = 0.3) -> Animation:
-        """No cell highlighted (after the last step)."""
-        return self.chain.make_focus_animation(None, run_time=run_time)
-
     def make_intro_animation(self, run_time: float = 1.0) -> Animation:
         """Frame, heading, readout and inset fade in (the strip builds separately)."""
         return FadeIn(VGroup(self.box, self.heading, self.readout, self.inset), shift=0.1 * UP, run_time=run_time)

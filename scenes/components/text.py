@@ -48,8 +48,8 @@ __all__ = [
     "make_symbol",
     "make_text",
     "subscript",
+    "typst_coloured",
     "typst_colour",
-    "typst_number",
 ]
 
 #: Font sizes (Manim units). At 1080p ``SIZE_SMALL`` digits are ~25 px tall.
@@ -60,11 +60,14 @@ SIZE_TITLE = 48
 #: Typst glyphs come out smaller than Pango's at the same nominal size.
 SIZE_FORMULA = 30
 
-_SUBSCRIPT = str.maketrans("0123456789-+()t", "₀₁₂₃₄₅₆₇₈₉₋₊₍₎ₜ")
+_SUBSCRIPT = str.maketrans("0123456789-+()thxk", "₀₁₂₃₄₅₆₇₈₉₋₊₍₎ₜₕₓₖ")
 
 
 def subscript(index: int | str) -> str:
-    """``12`` -> ``"₁₂"``; ``"t-1"`` -> ``"ₜ₋₁"`` (Unicode subscripts, cheap to draw as Text)."""
+    """``12`` -> ``"₁₂"``; ``"t-1"`` -> ``"ₜ₋₁"`` (Unicode subscripts, cheap to draw as Text).
+
+    Digits, ``+ - ( )`` and the index letters ``t h x k`` have subscript forms.
+    """
     return str(index).translate(_SUBSCRIPT)
 
 
@@ -212,17 +215,12 @@ def typst_colour(hex_colour: str) -> str:
     return f'rgb("{hex_colour}")'
 
 
-def typst_number(value: float, precision: int, colour: str | None = None) -> str:
-    """A number for a Typst math source: formatted, quoted (``e`` stays upright), optionally coloured.
+def typst_coloured(body: str, colour: str) -> str:
+    """Typst math ``body`` drawn in ``colour``, as an embedded call.
 
-    Negative numbers get parentheses where they follow an operator; callers
-    that need that pass the result through :func:`paren_if_negative`.
+    The ``;`` ends the code expression, so a following ``(`` is not read as its arguments.
     """
-    text = format_number(value, precision)
-    body = f'"{text}"'.replace("-", "−")
-    if colour is None:
-        return body
-    return f"#text(fill: {typst_colour(colour)})[${body}$]"
+    return f"#text(fill: {typst_colour(colour)})[${body}$];"
 
 
 class FormulaCache:

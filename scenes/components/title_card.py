@@ -31,9 +31,10 @@ import numpy as np
 from manim import DOWN, UP, FadeIn, LaggedStart, Line, VGroup, Write
 from manim.animation.animation import Animation
 
+from rnn_engine.activations import get_activation
 from rnn_engine.formatting import format_number
-from scenes.components.equation import activation_typst, typst_value
-from scenes.components.text import SIZE_BODY, SIZE_TITLE, FormulaCache, fit_width, make_text, typst_colour
+from scenes.components.equation import typst_matrix, typst_value, typst_vector
+from scenes.components.text import SIZE_BODY, SIZE_TITLE, FormulaCache, fit_width, make_text, typst_coloured
 from scenes.theme import Theme
 
 __all__ = ["TitleCard", "parameters_source"]
@@ -42,14 +43,10 @@ _FORMULA = "h_t = {{ f : act }} ( {{ W_x x_t : inp }} + {{ W_h h_(t-1) : mem }} 
 
 
 def _matrix(a: np.ndarray, precision: int) -> str:
-    if a.ndim == 1:
-        if a.size == 1:
-            return typst_value(a[0], precision)
-        return "vec(" + ", ".join(typst_value(v, precision) for v in a) + ")"
-    if a.shape == (1, 1):
-        return typst_value(a[0, 0], precision)
-    rows = "; ".join(", ".join(typst_value(v, precision) for v in row) for row in a)
-    return f"mat({rows})"
+    """A parameter as Typst math: a single number plain, else a vector or a matrix."""
+    if a.size == 1:
+        return typst_value(a.reshape(-1)[0], precision)
+    return typst_vector(a, precision) if a.ndim == 1 else typst_matrix(a, precision)
 
 
 def parameters_source(trajectory: Any, theme: Theme, precision: int) -> tuple[str, list[tuple[tuple[Any, ...], str]]]:
@@ -57,7 +54,7 @@ def parameters_source(trajectory: Any, theme: Theme, precision: int) -> tuple[st
     p = trajectory.params
 
     def part(sym: str, body: str, colour: str) -> str:
-        return f"#text(fill: {typst_colour(colour)})[${sym} = {body}$]"
+        return typst_coloured(f"{sym} = {body}", colour)
 
     src = "#h(1.2em)".join(
         [
@@ -65,7 +62,7 @@ def parameters_source(trajectory: Any, theme: Theme, precision: int) -> tuple[st
             part("W_h", _matrix(p.w_h, precision), theme.memory),
             part("b", _matrix(p.b, precision), theme.bias),
             part("h_0", _matrix(p.h0, precision), theme.memory),
-            part("f", activation_typst(trajectory.activation), theme.activation),
+            part("f", get_activation(trajectory.activation).typst, theme.activation),
         ]
     )
     nums: list[tuple[tuple[Any, ...], str]] = []

@@ -6,8 +6,12 @@
   visible mobject leaving the frame.
 - :func:`collect_numbers` reads back every number on screen (components record
   them as ``shown_numbers``, see :mod:`scenes.components.text`).
-- :func:`make_test_inputs` builds ``(config, runs)`` from a handful of keywords
-  with ``types.SimpleNamespace`` and the engine, for tests and previews.
+- :func:`make_spec` builds a :class:`~scenes.inputs.SceneSpec` from a handful of
+  keywords through the real loader and runs builder (:func:`config_dict` gives the
+  plain config data).
+
+Test-only (kept out of ``scenes/``, so editing it does not change the code version
+that every cached clip's hash covers).
 
 These run on a live scene (e.g. in a section listener, see
 :class:`scenes.base.ExplainerScene`) and need no rendering.
@@ -19,7 +23,6 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -27,8 +30,10 @@ from manim import DecimalNumber, Mobject, MovingCamera, SingleStringMathTex, Tex
 from manim.mobject.text.text_mobject import MarkupText
 from manim.renderer.cairo_renderer import CairoRenderer
 
-import rnn_engine
+from explainer.config import from_dict
+from explainer.runs import build_spec
 from rnn_engine.formatting import parse_number
+from scenes.inputs import SceneSpec
 
 __all__ = [
     "LABEL_TYPES",
@@ -38,10 +43,11 @@ __all__ = [
     "check_layout",
     "LayoutRenderer",
     "collect_numbers",
+    "config_dict",
     "dry_run_scene",
     "frame_box",
     "iter_labels",
-    "make_test_inputs",
+    "make_spec",
 ]
 
 LABEL_TYPES: tuple[type, ...] = (Text, MarkupText, Typst, SingleStringMathTex, DecimalNumber)
@@ -226,13 +232,12 @@ class LayoutRenderer(CairoRenderer):
 
 def dry_run_scene(
     scene_cls: type,
-    config: Any,
-    runs: Sequence[Any],
+    spec: SceneSpec,
     *,
     on_section: Callable[[Any, Any], None] | None = None,
     media_dir: str | Path | None = None,
 ) -> Any:
-    """Build and play ``scene_cls(config, runs)`` without drawing; return the finished scene.
+    """Build and play ``scene_cls(spec)`` without drawing; return the finished scene.
 
     ``on_section(scene, record)`` runs whenever a section closes (see
     :attr:`scenes.base.ExplainerScene.section_listeners`).
@@ -246,17 +251,17 @@ def dry_run_scene(
     if media_dir is not None:
         options["media_dir"] = str(media_dir)
     with tempconfig(options):
-        scene = scene_cls(config, runs, renderer=LayoutRenderer())
+        scene = scene_cls(spec, renderer=LayoutRenderer())
         if on_section is not None:
             scene.section_listeners.append(on_section)
         scene.render()
     return scene
 
 
-def make_test_inputs(
+def config_dict(
     *,
     kind: str = "sine",
-    length: int = 8,
+    length: int | None = None,
     values: Sequence[Any] | None = None,
     normalize: str = "none",
     activation: str = "tanh",
@@ -271,34 +276,36 @@ def make_test_inputs(
     fast_after: int = 4,
     fast_step_seconds: float = 0.6,
     precision: int = 2,
+    compare: dict[str, Any] | None = None,
+    memory: dict[str, Any] | None = None,
     **sequence_params: float,
-) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
-    """``(config, [run])`` shaped like the validated config and ``explainer.runs.Run``."""
-    x = rnn_engine.normalize(rnn_engine.generate(kind, length, values, **sequence_params), normalize)
-    params = rnn_engine.RNNParams.from_values(w_x, w_h, b, h0, activation)
-    trajectory = rnn_engine.run(x, params)
-    sequence_label = rnn_engine.describe_sequence(kind, normalize, **sequence_params)
-    config = SimpleNamespace(
-        title=title,
-        scene=scene,
-        sequence=SimpleNamespace(kind=kind, length=length, values=values, normalize=normalize),
-        rnn=SimpleNamespace(activation=activation, w_x=w_x, w_h=w_h, b=b, h0=h0),
-        style=SimpleNamespace(
-            theme=theme,
-            step_seconds=step_seconds,
-            fast_after=fast_after,
-            fast_step_seconds=fast_step_seconds,
-            precision=precision,
-        ),
-    )
-    run = SimpleNamespace(
-        label=f"{rnn_engine.get_activation(activation).display}, w_x = {w_x}, w_h = {w_h}, b = {b}",
-        sequence_label=sequence_label,
-        trajectory=trajectory,
-        activation=activation,
-        w_x=w_x,
-        w_h=w_h,
-        b=b,
-        h0=h0,
-    )
-    return config, [run]
+) -> dict[str, Any]:
+    """A config as plain data from a handful of keywords (the length defaults to 8, or to ``len(values)``)."""
+    sequence: dict[str, Any] = {"kind": kind, "normalize": normalize, **sequence_params}
+    if values is not None:
+        sequence["values"] = list(values)
+    if length is not None or values is None:
+        sequence["length"] = 8 if length is None else length
+    data: dict[str, Any] = {
+        "title": title,
+        "scene": scene,
+        "sequence": sequence,
+        "rnn": {"activation": activation, "w_x": w_x, "w_h": w_h, "b": b, "h0": h0},
+        "style": {
+            "theme": theme,
+            "step_seconds": step_seconds,
+            "fast_after": fast_after,
+            "fast_step_seconds": fast_step_seconds,
+            "precision": precision,
+        },
+    }
+    if compare is not None:
+        data["compare"] = compare
+    if memory is not None:
+        data["memory"] = memory
+    return data
+
+
+def make_spec(**kwargs: Any) -> SceneSpec:
+    """A :class:`~scenes.inputs.SceneSpec` made the way a render makes it: config -> loader -> runs."""
+    return build_spec(from_dict(config_dict(**kwargs)))

@@ -1,0 +1,472 @@
+"""The config schema: pydantic models only (frozen, strict, unknown keys refused).
+
+The models check each section on its own and the rules across fields of one config
+(shapes of ``W_x`` against the inputs, ``memory.perturb_step`` against the length,
+what a scene's ``compare`` section may vary). They never load, layer or re-validate
+anything: that is :mod:`explainer.config.load`, which also checks each compare panel
+as a whole config and what a scene can draw.
+
+Validation is pydantic v2 in strict mode (booleans and quoted numbers are not numbers,
+``.inf``/``.nan`` refused) with the value parsers of :mod:`explainer.config.values`;
+problems are raised as :class:`~explainer.config.errors.Problem` at a path relative to
+the model, which the loader maps back to the YAML node that caused them.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from explainer.config.errors import Problem, count, describe
+from explainer.config.reader import FieldPath, Positions
+from explainer.config.values import (
+    ACTIVATION_NAMES,
+    FIELD_PARSERS,
+    Matrix,
+    Vector,
+    frozen,
+    input_values,
+    is_list,
+    number_or_matrix,
+    number_or_vector,
+    plain,
+)
+from explainer.media import FORMATS, QUALITY_NAMES
+from explainer.naming import NAME_RE
+from explainer.scene_kinds import COMPARE_FIELDS, SCENE_KINDS, SCENE_NAMES
+from rnn_engine.sequences import MAX_LENGTH, NORMALIZATIONS, SEQUENCE_DEFAULTS, SEQUENCE_KINDS, generate
+
+__all__ = [
+    "DEFAULT_NAME",
+    "MAX_TITLE",
+    "SEQUENCE_PARAMS",
+    "THEMES",
+    "CompareConfig",
+    "Config",
+    "MemoryConfig",
+    "OutputConfig",
+    "RNNConfig",
+    "SequenceConfig",
+    "StyleConfig",
+]
+
+THEMES = ("dark", "light")
+MAX_TITLE = 100
+DEFAULT_NAME = "rnn_explainer"
+#: Every kind-specific sequence parameter (``start``, ``period``, ...).
+SEQUENCE_PARAMS = tuple(dict.fromkeys(p for params in SEQUENCE_DEFAULTS.values() for p in params))
+
+Scene = Literal[SCENE_NAMES]  # type: ignore[valid-type]
+ActivationName = Literal[ACTIVATION_NAMES]  # type: ignore[valid-type]
+SequenceKind = Literal[SEQUENCE_KINDS]  # type: ignore[valid-type]
+Normalization = Literal[NORMALIZATIONS]  # type: ignore[valid-type]
+Theme = Literal[THEMES]  # type: ignore[valid-type]
+Quality = Literal[QUALITY_NAMES]  # type: ignore[valid-type]
+Format = Literal[FORMATS]  # type: ignore[valid-type]
+CompareField = Literal[tuple(COMPARE_FIELDS)]  # type: ignore[valid-type]
+
+
+# ----------------------------------------------------------------------------- models
+
+
+class _Section(BaseModel):
+    """Base of every config section: frozen, strict, unknown keys refused, nulls refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _before(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict):
+            return data  # pydantic reports "expected a mapping"
+        for key, value in data.items():
+            if value is None:
+                raise Problem((key,), "has no value; give one, or remove the key to use the default")
+        return cls._prepare(dict(data), info.context or {})
+
+    @classmethod
+    def _prepare(cls, data: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+        """Fill derived defaults and check rules that need the raw mapping."""
+        return data
+
+
+class SequenceConfig(_Section):
+    """The input sequence: a preset ``kind`` with its parameters, or ``custom`` values."""
+
+    kind: SequenceKind
+    length: int = Field(8, ge=1, le=MAX_LENGTH)
+    values: Vector | Matrix | None = None
+    normalize: Normalization = "none"
+    start: float | None = None
+    step: float | None = None
+    a: float | None = None
+    b: float | None = None
+    base: float | None = Field(None, gt=0)
+    amplitude: float | None = None
+    period: float | None = Field(None, gt=0)
+    phase: float | None = None
+
+    @classmethod
+    def _prepare(cls, data: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+        kind = data.get("kind")
+        if not isinstance(kind, str) or kind not in SEQUENCE_DEFAULTS:
+            return data  # the kind itself is reported
+        allowed = SEQUENCE_DEFAULTS[kind]
+        for name in SEQUENCE_PARAMS:
+            if name in data and name not in allowed:
+                owners = [k for k, params in SEQUENCE_DEFAULTS.items() if name in params]
+                takes = f"takes {', '.join(allowed)}" if allowed else "takes no parameters"
+                raise Problem(
+                    (name,),
+                    f"'{name}' is a parameter of kind {' / '.join(owners)}, not of '{kind}' ({kind} {takes})",
+                    at_key=True,
+                )
+        if kind == "custom":
+            if "values" not in data:
+                raise Problem(("values",), "kind 'custom' needs 'values': a list of numbers, or of equal-length lists")
+            values = data["values"]
+            if "length" not in data and is_list(values) and 1 <= len(values) <= MAX_LENGTH:
+                data["length"] = len(values)
+        elif "values" in data:
+            raise Problem(
+                ("values",),
+                f"'values' is only for kind 'custom' (this sequence is '{kind}'); remove it or set kind: custom",
+                at_key=True,
+            )
+        return {**allowed, **data}
+
+    @field_validator("values", mode="plain")
+    @classmethod
+    def _values(cls, value: Any) -> Vector | Matrix:
+        return input_values(value)
+
+    @model_validator(mode="after")
+    def _check(self) -> SequenceConfig:
+        if self.values is not None and self.length != len(self.values):
+            raise Problem(
+                ("length",),
+                f"is {self.length} but 'values' has {len(self.values)} entries; remove length or make them match",
+            )
+        if self.normalize != "none" and self.values is None:
+            # The engine refuses to normalise an overflowed sequence; say so here, at the key.
+            x = generate(self.kind, self.length, **self.params).ravel()
+            bad = next((i for i, v in enumerate(x) if not math.isfinite(v)), None)
+            if bad is not None:
+                raise Problem(
+                    ("normalize",),
+                    f"cannot normalise: x_{bad + 1} overflows to infinity; shorten the sequence, "
+                    "shrink its parameters or use normalize: none",
+                )
+        return self
+
+    @property
+    def input_size(self) -> int:
+        """``D``: 1 for presets and scalar custom values, else the inner list length."""
+        if self.values is None or not isinstance(self.values[0], tuple):
+            return 1
+        return len(self.values[0])
+
+    @property
+    def params(self) -> dict[str, float]:
+        """This kind's parameters with defaults filled in, e.g. ``{"base": 2.0}``."""
+        return {name: getattr(self, name) for name in SEQUENCE_DEFAULTS[self.kind]}
+
+
+class RNNConfig(_Section):
+    """The cell: ``h_t = f(W_x x_t + W_h h_(t-1) + b)`` with ``h_0``, values as written."""
+
+    activation: ActivationName = "tanh"
+    w_x: float | Matrix = 0.5
+    w_h: float | Matrix = 0.8
+    b: float | Vector = 0.0
+    h0: float | Vector = 0.0
+
+    @field_validator("w_x", "w_h", mode="plain")
+    @classmethod
+    def _matrix(cls, value: Any) -> float | Matrix:
+        return number_or_matrix(value)
+
+    @field_validator("b", "h0", mode="plain")
+    @classmethod
+    def _vector(cls, value: Any) -> float | Vector:
+        return number_or_vector(value)
+
+    @property
+    def hidden_size(self) -> int:
+        """``H``: the number of rows of ``w_h`` (1 when it is a number)."""
+        return len(self.w_h) if isinstance(self.w_h, tuple) else 1
+
+    @model_validator(mode="after")
+    def _shapes(self) -> RNNConfig:
+        H = self.hidden_size
+        if isinstance(self.w_h, tuple):
+            for i, row in enumerate(self.w_h):
+                if len(row) != H:
+                    raise Problem(
+                        ("w_h", i),
+                        f"W_h must be square (H x H): it has {H} rows but row {i + 1} has {len(row)} numbers",
+                    )
+        whence = f"W_h is {H} x {H}" if H > 1 else "W_h is a single number"
+        if isinstance(self.w_x, tuple) and len(self.w_x) != H:
+            raise Problem(
+                ("w_x",), f"has {len(self.w_x)} rows but {whence}, so H = {H}: W_x needs one row per hidden unit"
+            )
+        for name in ("b", "h0"):
+            value = getattr(self, name)
+            if isinstance(value, tuple) and len(value) != H:
+                raise Problem(
+                    (name,), f"has {count(len(value), 'entry')} but {whence}, so H = {H} (or give a single number)"
+                )
+        return self
+
+
+class CompareConfig(_Section):
+    """Panels that differ in one field: ``values`` are substituted at ``field`` one by one."""
+
+    field: CompareField
+    values: tuple[Any, ...]
+
+    @classmethod
+    def _prepare(cls, data: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+        field, values = data.get("field"), data.get("values")
+        parse = FIELD_PARSERS.get(field) if isinstance(field, str) else None
+        if parse is None or not is_list(values) or not 2 <= len(values) <= 4:
+            return data  # reported by the field validators
+        parsed = [parse(v, ("values", i)) for i, v in enumerate(values)]
+        for i, v in enumerate(parsed):
+            if v in parsed[:i]:
+                raise Problem(("values", i), f"repeats value {parsed.index(v) + 1}; each panel needs its own value")
+        data["values"] = parsed
+        return data
+
+    @field_validator("values", mode="plain")
+    @classmethod
+    def _values(cls, value: Any) -> tuple[Any, ...]:
+        if not is_list(value):
+            raise Problem((), f"expected a list of 2 to 4 values, got {describe(value)}")
+        if len(value) < 2:
+            raise Problem((), f"has {len(value)} value(s); a comparison needs 2 to 4")
+        if len(value) > 4:
+            raise Problem((4,), f"is value {len(value)} of {len(value)}; a comparison shows at most 4")
+        return frozen(value)  # type: ignore[no-any-return]
+
+
+class MemoryConfig(_Section):
+    """The perturbation for the ``memory`` scene: change ``x`` at one step and watch ``h``."""
+
+    perturb_step: int = Field(1, ge=1)
+    delta: float = 1.0
+    drop: bool = False
+
+    @classmethod
+    def _prepare(cls, data: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+        if data.get("drop") is True and "delta" in data:
+            raise Problem(
+                ("delta",),
+                "cannot be combined with drop: true (drop sets x to 0; delta adds to x); remove one",
+                at_key=True,
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> MemoryConfig:
+        if not self.drop and self.delta == 0:
+            raise Problem(("delta",), "is 0, so the perturbed run would equal the original")
+        return self
+
+
+class StyleConfig(_Section):
+    """Look and pacing."""
+
+    theme: Theme = "dark"
+    step_seconds: float = Field(2.0, ge=0.25, le=10)
+    fast_after: int = Field(4, ge=0, le=MAX_LENGTH)
+    fast_step_seconds: float = Field(0.6, ge=0.1, le=10)
+    precision: int = Field(2, ge=0, le=4)
+
+
+class OutputConfig(_Section):
+    """Where and how the clip is written: ``out/<name>/``."""
+
+    name: str = DEFAULT_NAME
+    quality: Quality = "h"
+    format: Format = "mp4"
+
+    @field_validator("name", mode="plain")
+    @classmethod
+    def _name(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise Problem((), f"expected a name (text), got {describe(value)}")
+        if value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:[\\/]", value):
+            raise Problem((), f"'{value}' is an absolute path; give a plain folder name such as sine_tanh")
+        if ".." in value:
+            raise Problem((), f"'{value}' contains '..'; give a plain folder name such as sine_tanh")
+        if "/" in value or "\\" in value:
+            raise Problem((), f"'{value}' contains a path separator; give a plain folder name such as sine_tanh")
+        if not NAME_RE.fullmatch(value):
+            raise Problem(
+                (),
+                f"'{value[:70]}' is not a valid name: 1 to 64 characters, letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit",
+            )
+        return value
+
+
+class Config(_Section):
+    """A complete, validated explainer config (frozen; compare with ``==`` by content).
+
+    Made only by :mod:`explainer.config.load` (:func:`~explainer.config.load_config`,
+    :func:`~explainer.config.load_config_text`, :func:`~explainer.config.from_dict`,
+    :func:`~explainer.config.with_overrides`), which also records where it came from
+    (the private attributes below) so that errors in derived configs still point into
+    the file. :meth:`to_dict` gives plain JSON-able data.
+    """
+
+    title: str
+    scene: Scene = "unrolled"
+    sequence: SequenceConfig
+    rnn: RNNConfig = RNNConfig()
+    compare: CompareConfig | None = None
+    memory: MemoryConfig = MemoryConfig()
+    style: StyleConfig = StyleConfig()
+    output: OutputConfig = OutputConfig()
+
+    _source: Path | None = PrivateAttr(None)
+    _filename: str = PrivateAttr("<config>")
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _positions: Positions | None = PrivateAttr(None)
+    _origins: dict[FieldPath, str] = PrivateAttr(default_factory=dict)
+    #: The validated config of each compare panel (the loader checks them as whole configs).
+    _panels: tuple[Config, ...] = PrivateAttr(())
+
+    # Equality and hashing by content: where a config came from is not part of it.
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(self.__dict__.values())))
+
+    @classmethod
+    def _prepare(cls, data: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+        scene = data.get("scene", "unrolled")
+        kind = SCENE_KINDS.get(scene) if isinstance(scene, str) else None
+        if kind is not None and kind.default_compare is not None and "compare" not in data:
+            data["compare"] = copy.deepcopy(kind.default_compare)
+        if "title" not in data:
+            # Raw, unvalidated input: anything but the expected strings gives the plain title.
+            compare = data.get("compare")
+            field = compare.get("field") if isinstance(compare, dict) else None
+            data["title"] = (kind or SCENE_KINDS["unrolled"]).title(field if isinstance(field, str) else None)
+        output = data.get("output", {})
+        if isinstance(output, dict) and "name" not in output:
+            data["output"] = {**output, "name": context.get("default_name", DEFAULT_NAME)}
+        return data
+
+    @field_validator("title", mode="plain")
+    @classmethod
+    def _title(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise Problem((), f"expected text, got {describe(value)} (quote it)")
+        if not value.strip():
+            raise Problem((), "is empty; give a title or remove the key for a default one")
+        if "\n" in value or "\r" in value:
+            raise Problem((), "must be a single line")
+        if len(value) > MAX_TITLE:
+            raise Problem((), f"is {len(value)} characters long; at most {MAX_TITLE} fit on screen")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Config:
+        seq, rnn = self.sequence, self.rnn
+        D, H = seq.input_size, rnn.hidden_size
+        if isinstance(rnn.w_x, tuple):
+            for i, row in enumerate(rnn.w_x):
+                if len(row) != D:
+                    raise Problem(
+                        ("rnn", "w_x", i),
+                        f"row {i + 1} has {count(len(row), 'number')} but the inputs have "
+                        f"D = {D}; W_x must be H x D = {H} x {D}",
+                    )
+        elif D != 1:
+            which = "is a single number" if "w_x" in rnn.model_fields_set else "is not given (the default is a number)"
+            raise Problem(
+                ("rnn", "w_x"),
+                f"{which} but the inputs have D = {D} components; "
+                f"give an H x D = {H} x {D} matrix (a list of {count(H, 'row')} of {count(D, 'number')})",
+            )
+        if self.memory.perturb_step > seq.length:
+            raise Problem(
+                ("memory", "perturb_step"),
+                f"is {self.memory.perturb_step} but the sequence has only {seq.length} steps (must be 1..{seq.length})",
+            )
+        kind = SCENE_KINDS[self.scene]
+        if kind.needs_compare and self.compare is None:
+            raise Problem(
+                ("scene",),
+                f"'{kind.name}' needs a 'compare' section: field one of {', '.join(kind.compare_fields)} "
+                "and 2 to 4 values",
+            )
+        if kind.compare_fields and self.compare is not None and self.compare.field not in kind.compare_fields:
+            raise Problem(
+                ("compare", "field"),
+                f"scene '{kind.name}' varies a weight; expected one of {', '.join(kind.compare_fields)}, "
+                f"got '{self.compare.field}' (use scene: compare for it)",
+            )
+        return self
+
+    @property
+    def source(self) -> Path | None:
+        """The YAML file this config was read from (``None`` for text or dicts)."""
+        return self._source
+
+    @property
+    def panels(self) -> tuple[Config, ...]:
+        """The validated config of each compare panel, in ``compare.values`` order (empty without one)."""
+        return self._panels
+
+    @property
+    def name(self) -> str:
+        """The resolved output name: ``output.name``, by default the config file's stem."""
+        return self.output.name
+
+    @property
+    def steps(self) -> int:
+        """``T``, the number of timesteps."""
+        return self.sequence.length
+
+    @property
+    def hidden_size(self) -> int:
+        """``H``."""
+        return self.rnn.hidden_size
+
+    @property
+    def input_size(self) -> int:
+        """``D``."""
+        return self.sequence.input_size
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fully resolved config as plain JSON-able data (every default filled in).
+
+        ``from_dict(cfg.to_dict()) == cfg``. Keys that do not apply are left out
+        (other kinds' parameters, ``values`` for presets, ``compare`` when absent,
+        ``memory.delta`` when ``drop`` is true).
+        """
+        # Python mode plus plain: pydantic's JSON mode warns about tuples made by plain validators.
+        data: dict[str, Any] = plain(self.model_dump(exclude_none=True))
+        if self.memory.drop:
+            data["memory"].pop("delta", None)
+        return data
