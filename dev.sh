@@ -77,7 +77,8 @@ case "$cmd" in
     test)
         system_deps test; python_env
         rc=0
-        "$VENV/bin/python" -m pytest -n 2 "$@" || rc=$?
+        # loadgroup: tests sharing one played scene stay on one worker (tests/conftest.py).
+        "$VENV/bin/python" -m pytest -n 2 --dist loadgroup "$@" || rc=$?
         exit "$rc"
         ;;
     *) say "usage: ./dev.sh [demo|test|setup] [extra args]"; exit 2 ;;

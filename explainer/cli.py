@@ -32,7 +32,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="render.py", description="Turn a YAML file into an explainer video of an RNN at work.")
+    # The same commands answer as `render.py` (from a checkout) or `rnn-explainer` (installed).
+    prog = "rnn-explainer" if Path(sys.argv[0]).name == "rnn-explainer" else "render.py"
+    p = _Parser(prog=prog, description="Turn a YAML file into an explainer video of an RNN at work.")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 

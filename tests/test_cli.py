@@ -61,35 +61,35 @@ def test_validate_and_trace_do_not_import_manim() -> None:
     assert res.returncode == 0, res.stderr
 
 
-def test_trace_json_matches_the_recurrence_for_every_shipped_config() -> None:
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
+def test_trace_json_matches_the_recurrence_for_every_shipped_config(path: Path) -> None:
     """Recompute h_t = f(W_x x_t + W_h h_(t-1) + b) independently from the printed numbers."""
     acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z))}
-    for path in CONFIGS:
-        res = cli("trace", str(path), "--json")
-        assert res.returncode == 0, (path, res.stderr)
-        data = json.loads(res.stdout)
-        assert data["runs"], path
-        for run in data["runs"]:
-            assert set(run) >= {"label", "activation", "w_x", "w_h", "b", "h0", "x", "z", "h"}
-            x = np.array(run["x"], dtype=float)
-            z = np.array(run["z"], dtype=float)
-            h = np.array(run["h"], dtype=float)
-            if not (np.isfinite(h).all() and np.isfinite(z).all()):
-                continue  # overflow runs are checked by the engine tests
-            x = x.reshape(len(x), -1)
-            H = 1 if h.ndim == 1 else h.shape[1]
-            h2 = h.reshape(len(h), H)
-            w_x = np.array(run["w_x"], dtype=float)
-            w_x = w_x.reshape(H, -1) if w_x.ndim else np.full((H, 1), float(w_x))
-            w_h = np.array(run["w_h"], dtype=float).reshape(H, H)
-            b = np.broadcast_to(np.array(run["b"], dtype=float), (H,))
-            prev = np.broadcast_to(np.array(run["h0"], dtype=float), (H,))
-            f = acts[run["activation"]]
-            for t in range(len(x)):
-                zt = w_x @ x[t] + w_h @ prev + b
-                np.testing.assert_allclose(z.reshape(len(z), H)[t], zt, rtol=1e-12, atol=1e-12)
-                prev = f(zt)
-                np.testing.assert_allclose(h2[t], prev, rtol=1e-12, atol=1e-12)
+    res = cli("trace", str(path), "--json")
+    assert res.returncode == 0, (path, res.stderr)
+    data = json.loads(res.stdout)
+    assert data["runs"], path
+    for run in data["runs"]:
+        assert set(run) >= {"label", "activation", "w_x", "w_h", "b", "h0", "x", "z", "h"}
+        x = np.array(run["x"], dtype=float)
+        z = np.array(run["z"], dtype=float)
+        h = np.array(run["h"], dtype=float)
+        if not (np.isfinite(h).all() and np.isfinite(z).all()):
+            continue  # overflow runs are checked by the engine tests
+        x = x.reshape(len(x), -1)
+        H = 1 if h.ndim == 1 else h.shape[1]
+        h2 = h.reshape(len(h), H)
+        w_x = np.array(run["w_x"], dtype=float)
+        w_x = w_x.reshape(H, -1) if w_x.ndim else np.full((H, 1), float(w_x))
+        w_h = np.array(run["w_h"], dtype=float).reshape(H, H)
+        b = np.broadcast_to(np.array(run["b"], dtype=float), (H,))
+        prev = np.broadcast_to(np.array(run["h0"], dtype=float), (H,))
+        f = acts[run["activation"]]
+        for t in range(len(x)):
+            zt = w_x @ x[t] + w_h @ prev + b
+            np.testing.assert_allclose(z.reshape(len(z), H)[t], zt, rtol=1e-12, atol=1e-12)
+            prev = f(zt)
+            np.testing.assert_allclose(h2[t], prev, rtol=1e-12, atol=1e-12)
 
 
 def test_trace_text_shows_every_step(tmp_path: Path) -> None:

@@ -14,6 +14,9 @@ import pytest
 
 pytest.importorskip("manim")
 
+#: Builds Manim scenes or mobjects (a dry run, no video): the "scene" tier.
+pytestmark = pytest.mark.scene
+
 from manim import RIGHT, MovingCamera, Square, VGroup  # noqa: E402
 from scene_checks import check_layout, collect_numbers, config_dict  # noqa: E402
 

@@ -27,6 +27,9 @@ from rnn_engine.formatting import format_number
 
 pytest.importorskip("manim")
 
+#: Builds Manim scenes or mobjects (a dry run, no video): the "scene" tier.
+pytestmark = pytest.mark.scene
+
 from scenes.compare import CompareScene  # noqa: E402
 from scenes.gradients import GradientsScene  # noqa: E402
 from scenes.inputs import SceneSpec  # noqa: E402

@@ -9,6 +9,9 @@ import pytest
 
 pytest.importorskip("manim")
 
+#: Builds Manim scenes or mobjects (a dry run, no video): the "scene" tier.
+pytestmark = pytest.mark.scene
+
 from scenes.components.callouts import CalloutList, pretty, wrapped_text  # noqa: E402
 from scenes.components.heatmap import LOG_DECADES, SensitivityHeatmap, colour_scale  # noqa: E402
 from scenes.components.log_bars import LogBars, decade_range, superscript  # noqa: E402

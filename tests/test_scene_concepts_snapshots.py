@@ -24,7 +24,7 @@ from scenes.weights import WeightsScene  # noqa: E402
 
 __module_test__ = "scene_concepts"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scene]
 
 
 #: cairo version the control frames were written with. Pixels differ between cairo

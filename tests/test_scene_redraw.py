@@ -13,6 +13,9 @@ import pytest
 
 pytest.importorskip("manim")
 
+#: Builds Manim scenes or mobjects (a dry run, no video): the "scene" tier.
+pytestmark = pytest.mark.scene
+
 from manim import (  # noqa: E402
     LEFT,
     RIGHT,

@@ -13,6 +13,9 @@ import pytest
 
 pytest.importorskip("manim")
 
+#: Builds Manim scenes or mobjects (a dry run, no video): the "scene" tier.
+pytestmark = pytest.mark.scene
+
 from manim import MovingCamera  # noqa: E402
 from manim.utils.testing.frames_comparison import frames_comparison  # noqa: E402
 from scene_checks import make_spec  # noqa: E402

@@ -15,6 +15,9 @@ import pytest
 
 pytest.importorskip("manim")
 
+#: Builds Manim scenes or mobjects (a dry run, no video): the "scene" tier.
+pytestmark = pytest.mark.scene
+
 from scene_checks import check_layout, collect_numbers, dry_run_scene, make_spec  # noqa: E402
 
 from rnn_engine.formatting import format_number  # noqa: E402
