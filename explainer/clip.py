@@ -34,9 +34,10 @@ from explainer.output import (
     merge_chapters,
     publish,
     remove_tree,
-    srt_text,
     staging_dir,
 )
+from explainer.words import script_markdown, take_name
+from explainer.words.captions import place_cues, srt_text
 
 if TYPE_CHECKING:
     from explainer.config import Config
@@ -47,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: The source that decides what a clip looks like: the engine, the scenes, and the
 #: render path from config to files.
-_CODE_DIRS = ("rnn_engine", "scenes")
+_CODE_DIRS = ("rnn_engine", "scenes", "explainer/words")
 _CODE_FILES = ("explainer/clip.py", "explainer/output.py", "explainer/runs.py", "explainer/naming.py")
 
 
@@ -103,6 +104,7 @@ def clip_file_names(name: str, fmt: str) -> dict[str, str]:
     names = {
         "video": f"{name}.{fmt}",
         "srt": f"{name}.srt",
+        "script": f"{name}.script.md",
         "chapters": f"{name}.chapters.txt",
         "thumbnail": f"{name}.png",
         "metadata": f"{name}.json",
@@ -156,6 +158,16 @@ def _manim_settings(media: Path, name: str, quality: str, fmt: str, quiet: bool)
         "log_to_file": False,
         "preview": False,
     }
+
+
+def _passage_times(script: Any, timeline: Any) -> list[tuple[float, float]]:
+    """When each passage of the script played: from its first section's start to its last one's end."""
+    spans = {r.name: (r.start, r.end) for r in timeline}
+    out = []
+    for p in script.passages:
+        found = [spans[s] for s in p.sections if s in spans]
+        out.append((found[0][0], found[-1][1]) if found else (0.0, 0.0))
+    return out
 
 
 def _faststart(src: Path, dst: Path) -> None:
@@ -255,6 +267,8 @@ def render_clip(
             writer = scene.renderer.file_writer
             rendered = Path(writer.image_file_path if fmt == "png" else writer.movie_file_path)
         sections = [Section(r.title, r.start, r.end, r.caption) for r in scene.timeline]
+        times = _passage_times(spec.script, scene.timeline)
+        cues = [cue for p, (t0, t1) in zip(spec.script.passages, times, strict=True) for cue in place_cues(p, t0, t1)]
         names = clip_file_names(name, fmt)
         files: dict[str, Path] = {}
         if fmt == "png":
@@ -278,7 +292,9 @@ def render_clip(
             files["thumbnail"] = ready / names["thumbnail"]
             _thumbnail(video, thumb_at, files["thumbnail"])
         files["srt"] = ready / names["srt"]
-        atomic_write_text(files["srt"], srt_text(sections))
+        atomic_write_text(files["srt"], srt_text(cues))
+        files["script"] = ready / names["script"]
+        atomic_write_text(files["script"], script_markdown(cfg.title, spec.script, times))
         chapters = merge_chapters(sections)
         files["chapters"] = ready / names["chapters"]
         atomic_write_text(files["chapters"], chapters_text(chapters))
@@ -299,6 +315,19 @@ def render_clip(
                 for s in sections
             ],
             "chapters": [{"title": c.title, "start": round(c.start, 4)} for c in chapters],
+            "script": [
+                {
+                    "name": p.name,
+                    "title": p.title,
+                    "take": take_name(i, p.name),
+                    "sections": list(p.sections),
+                    "start": round(t0, 4),
+                    "end": round(t1, 4),
+                    "clauses": [{"text": c.text, "beat": c.beat, "seconds": round(c.seconds, 3)} for c in p.clauses],
+                }
+                for i, (p, (t0, t1)) in enumerate(zip(spec.script.passages, times, strict=True))
+            ],
+            "captions": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": c.text} for c in cues],
             "trace": trace_json(spec.runs),
             "versions": {
                 "python": platform.python_version(),

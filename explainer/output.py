@@ -29,7 +29,6 @@ __all__ = [
     "chapters_text",
     "merge_chapters",
     "publish",
-    "srt_text",
     "staging_dir",
 ]
 
@@ -194,24 +193,6 @@ def publish(files: Mapping[str, Path], final_dir: Path, metadata_key: str = "met
 
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
-
-
-def _srt_time(t: float) -> str:
-    ms = max(0, round(t * 1000))
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
-
-
-def srt_text(sections: Iterable[Section]) -> str:
-    """SubRip captions, one per section that has a caption and a positive duration."""
-    blocks = []
-    for sec in sections:
-        if not sec.caption or sec.end <= sec.start:
-            continue
-        blocks.append(f"{len(blocks) + 1}\n{_srt_time(sec.start)} --> {_srt_time(sec.end)}\n{sec.caption}\n")
-    return "\n".join(blocks)
 
 
 def merge_chapters(sections: Sequence[Section], min_seconds: float = MIN_CHAPTER_SECONDS) -> list[Chapter]:

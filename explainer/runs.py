@@ -114,15 +114,19 @@ def build_spec(cfg: Config, runs: Sequence[Run] | None = None) -> SceneSpec:
     perturbation = None
     if SCENE_KINDS[cfg.scene].runs is RunLayout.PERTURBED:
         perturbation = Perturbation(mem.perturb_step, 0.0 if mem.drop else mem.delta, mem.drop)
+    from explainer.words import build_script
+
+    runs = tuple(build_runs(cfg) if runs is None else runs)
     return SceneSpec(
         scene=cfg.scene,
         title=cfg.title,
         theme=style.theme,
         precision=style.precision,
         pacing=Pacing(style.step_seconds, style.fast_after, style.fast_step_seconds),
-        runs=tuple(build_runs(cfg) if runs is None else runs),
+        runs=runs,
         varied=cfg.compare.field if cfg.compare is not None else None,
         perturbation=perturbation,
+        script=build_script(cfg, runs),
     )
 
 

@@ -90,6 +90,8 @@ class SceneKind:
         How its runs are built.
     title
         Its default title, given the varied field (``None`` without a compare section).
+    words
+        ``"module:function"`` of its script builder (what is said over each section).
     compare_fields
         Fields its ``compare`` section may vary; empty when it takes none.
     needs_compare
@@ -103,6 +105,7 @@ class SceneKind:
     limits: SceneLimits
     runs: RunLayout
     title: Callable[[str | None], str]
+    words: str
     compare_fields: tuple[str, ...] = ()
     needs_compare: bool = False
     default_compare: dict[str, Any] | None = None
@@ -136,6 +139,7 @@ SCENE_KINDS: dict[str, SceneKind] = {
             SceneLimits(128, 4, 4, "longer clips are better split into several"),
             RunLayout.SINGLE,
             lambda field: "How an RNN remembers",
+            "explainer.words.unrolled:script",
         ),
         SceneKind(
             "compare",
@@ -143,6 +147,7 @@ SCENE_KINDS: dict[str, SceneKind] = {
             SceneLimits(32, 1, 1, _SIDE_BY_SIDE),
             RunLayout.PANELS,
             _compare_title,
+            "explainer.words.compare:script",
             compare_fields=tuple(COMPARE_FIELDS),
             default_compare={"field": "rnn.activation", "values": ["tanh", "relu", "sigmoid"]},
         ),
@@ -152,6 +157,7 @@ SCENE_KINDS: dict[str, SceneKind] = {
             SceneLimits(32, 1, 1, _SIDE_BY_SIDE),
             RunLayout.PANELS,
             _weights_title,
+            "explainer.words.compare:weights_script",
             compare_fields=tuple(WEIGHT_FIELDS),
             needs_compare=True,
         ),
@@ -161,6 +167,7 @@ SCENE_KINDS: dict[str, SceneKind] = {
             SceneLimits(32, 1, 1, "the sensitivity matrix shows every pair of steps"),
             RunLayout.PERTURBED,
             lambda field: "How long does an RNN remember?",
+            "explainer.words.memory:script",
         ),
         SceneKind(
             "gradients",
@@ -168,6 +175,7 @@ SCENE_KINDS: dict[str, SceneKind] = {
             SceneLimits(32, 1, 1, "every step gets a bar on the gradient chart", 2, "to go back through"),
             RunLayout.SINGLE,
             lambda field: "Vanishing and exploding gradients through time",
+            "explainer.words.gradients:script",
         ),
     )
 }

@@ -4,7 +4,7 @@ Pure numpy; never imports manim. Everything a scene shows is computed here first
 """
 
 from rnn_engine.activations import ACTIVATIONS, Activation, get_activation
-from rnn_engine.formatting import format_number, format_significant, parse_number
+from rnn_engine.formatting import format_number, format_significant, parse_number, screen_number
 from rnn_engine.forward import (
     DEAD_THRESHOLD,
     EXPLODING_THRESHOLD,
@@ -16,7 +16,7 @@ from rnn_engine.forward import (
     run_batch,
     state_gap,
 )
-from rnn_engine.insights import Observation, compare_insights, observations
+from rnn_engine.facts import Fact, perturbation_facts, run_facts, survival_grade
 from rnn_engine.sequences import (
     MAX_LENGTH,
     NORMALIZATIONS,
@@ -38,19 +38,21 @@ __all__ = [
     "SEQUENCE_KINDS",
     "Activation",
     "BatchTrajectory",
-    "Observation",
+    "Fact",
     "RNNParams",
     "Trajectory",
-    "compare_insights",
     "describe_sequence",
     "format_number",
     "format_significant",
     "generate",
     "get_activation",
     "normalize",
-    "observations",
+    "perturbation_facts",
     "parse_number",
+    "screen_number",
     "run",
     "run_batch",
+    "run_facts",
     "state_gap",
+    "survival_grade",
 ]

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["format_number", "format_significant", "parse_number"]
+__all__ = ["format_number", "format_significant", "parse_number", "screen_number"]
 
 _SCI_ABOVE = 10_000.0
 _SCI_BELOW = 0.001
@@ -77,6 +77,23 @@ def format_number(v: float, precision: int = 2) -> str:
     return text
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+
+
+def screen_number(v: float, precision: int = 2) -> str:
+    """:func:`format_number` as drawn in a text label: ``1.34e154`` becomes ``1.34×10¹⁵⁴``.
+
+    The same number, written the way the Typst formulas on the same frame write it, so
+    one frame never shows one value in two notations. Fixed-point values are unchanged.
+    """
+    text = format_number(v, precision)
+    if "e" not in text or text in ("overflow", "-overflow"):
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa}×10{exponent.translate(_SUPERSCRIPT)}"
+
+
 def _trim(text: str) -> str:
     """Drop trailing zeros after a decimal point (and the point itself)."""
     if "." not in text:
@@ -122,6 +139,9 @@ def parse_number(text: str) -> float:
     Accepts the Unicode minus sign too.
     """
     t = text.strip().replace("\u2212", "-")
+    if "×10" in t:  # screen_number's notation
+        mantissa, exponent = t.split("×10")
+        t = f"{mantissa}e{exponent.translate(_FROM_SUPERSCRIPT)}"
     if t == "NaN":
         return math.nan
     if t in ("overflow", "-overflow"):

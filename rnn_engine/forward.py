@@ -472,6 +472,19 @@ class Trajectory:
         return _first(self._batch.sensitivity_to_last)
 
     @cached_property
+    def input_term(self) -> Array:
+        """(T, H): ``W_x x_t``, the input's part of ``z_t``."""
+        with np.errstate(all="ignore"):
+            return _seal(self.x @ self.params.w_x.T)
+
+    @cached_property
+    def memory_term(self) -> Array:
+        """(T, H): ``W_h h_(t-1)``, the memory's part of ``z_t`` (``h_0`` at the first step)."""
+        prev = np.concatenate([self.params.h0[None], self.h[:-1]])
+        with np.errstate(all="ignore"):
+            return _seal(prev @ self.params.w_h.T)
+
+    @cached_property
     def sensitivity(self) -> Array:
         """(T, T, H, D): ``[t, k] = dh_t/dx_k``, zero where k > t."""
         T, H, D = self.steps, self.hidden_size, self.input_size

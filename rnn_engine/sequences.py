@@ -22,6 +22,9 @@ Normalisation (applied per input dimension, over time):
 - ``minmax``: (x - min) / (max - min) into [0, 1]; a constant column becomes 0.
 - ``zscore``: (x - mean) / std (population std); a constant column becomes 0.
 
+``minmax`` and ``zscore`` subtract, and a value within 1e-12 of 0 afterwards is
+floating-point residue: it is written as exactly 0 (as ``sine`` does at its zero crossings).
+
 Every normalisation but ``none`` refuses a sequence containing ``inf`` or ``nan``.
 """
 
@@ -47,6 +50,8 @@ __all__ = [
 Array = npt.NDArray[np.float64]
 
 MAX_LENGTH = 512
+#: Normalised values this close to 0 are floating-point residue of a subtraction, and exactly 0.
+_RESIDUE = 1e-12
 SEQUENCE_KINDS = ("fibonacci", "linear", "alternating", "exponential", "sine", "custom")
 NORMALIZATIONS = ("none", "maxabs", "minmax", "zscore")
 
@@ -204,9 +209,13 @@ def normalize(x: npt.ArrayLike, method: str) -> Array:
     lo, hi = np.min(scaled, axis=0), np.max(scaled, axis=0)
     constant = hi == lo
     if method == "minmax":
-        return np.where(constant, 0.0, (scaled - lo) / np.where(constant, 1.0, hi - lo))
+        mm = np.where(constant, 0.0, (scaled - lo) / np.where(constant, 1.0, hi - lo))
+        return np.where(np.abs(mm) < _RESIDUE, 0.0, mm)
     mu, sd = np.mean(scaled, axis=0), np.std(scaled, axis=0)
-    return np.where(constant, 0.0, (scaled - mu) / np.where(constant, 1.0, sd))
+    z = np.where(constant, 0.0, (scaled - mu) / np.where(constant, 1.0, sd))
+    # Subtracting the mean leaves floating-point residue where a value equals it
+    # (-1.8e-16 for the middle of a symmetric sequence): that is an exact 0.
+    return np.where(np.abs(z) < _RESIDUE, 0.0, z)
 
 
 def describe_sequence(kind: str, method: str = "none", **params: float) -> str:

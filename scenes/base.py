@@ -12,9 +12,10 @@ Contract used by the renderer (``explainer/clip.py``)::
     scene.thumbnail_time  # a representative moment (never the title card)
 
 Subclasses implement ``construct()`` and call :meth:`ExplainerScene.start_section`
-at the start of every section (one per timestep in the unrolled scene). Each
-section becomes a Manim section (``next_section``), a chapter in the timeline and
-one subtitle entry (the caption, spanning the whole section).
+at the start of every section (one per timestep in the unrolled scene), naming it as
+the scene's script does (``spec.script``). Each section becomes a Manim section
+(``next_section``) and a chapter in the timeline, and lasts at least as long as its
+words need: when its animations are done early, the screen holds.
 
 Tests and tools can observe the scene at every section boundary by appending a
 callable to :attr:`ExplainerScene.section_listeners`; it is called with the scene
@@ -51,7 +52,8 @@ class SectionRecord:
     start, end
         Seconds from the start of the video.
     caption
-        One or two plain sentences describing what the section shows.
+        What is said over the section: its passage's text for the passage's first
+        section, ``""`` for the others of a passage (fast steps share one).
     """
 
     name: str
@@ -100,11 +102,7 @@ class ExplainerScene(MovingCameraScene):
         Seconds into the video of a representative frame; subclasses set it.
     section_listeners
         Callables ``(scene, record)`` run whenever a section closes.
-    write_subcaptions
-        Whether each section's caption is also written as a subtitle (``.srt``).
     """
-
-    write_subcaptions: bool = True
 
     def __init__(self, spec: SceneSpec, **kwargs: Any) -> None:
         self.spec = spec
@@ -165,36 +163,59 @@ class ExplainerScene(MovingCameraScene):
             self.renderer.save_static_frame_data(self, static)
 
     # -- sections -------------------------------------------------------------
-    def start_section(self, title: str, caption: str, name: str | None = None) -> None:
-        """Close the open section (if any) and open a new one here.
+    def start_section(self, name: str, title: str | None = None) -> None:
+        """Close the open section (if any) and open section ``name`` here.
 
         Parameters
         ----------
-        title
-            Shown in chapter lists, e.g. ``t = 3``.
-        caption
-            Plain-language description of the section (also written as a subtitle).
         name
-            Manim section name; defaults to a slug of ``title``, made unique.
+            The Manim section name, as the script names it (``step_03``); made unique if
+            used twice.
+        title
+            Shown in chapter lists, e.g. ``t = 3`` (default: the script passage's title).
         """
         self.close_section()
-        base = name or slugify(title)
-        unique, n = base, 2
+        passage = self.spec.script.passage_of(name)
+        if title is None:
+            title = passage.title if passage is not None else name
+        unique, n = name, 2
         while unique in self._section_names:
-            unique, n = f"{base}_{n}", n + 1
+            unique, n = f"{name}_{n}", n + 1
         self._section_names.add(unique)
         self.next_section(unique)
+        caption = passage.text if passage is not None and passage.sections[0] == name else ""
         self._open = (unique, title, float(self.renderer.time), caption)
 
+    def play_beat(self, beat: str, *animations: Any, run_time: float) -> None:
+        """Play ``animations`` as the open section's words reach ``beat``, then hold while they are said.
+
+        The animations run at their own pace (``run_time``); the screen then holds until
+        the clauses of the passage that go with ``beat`` have had their time (reading or
+        speech), so what is shown follows what is said.
+        """
+        if animations:
+            self.play(*animations, run_time=run_time)
+        name = self._open[0] if self._open is not None else ""
+        passage = self.spec.script.passage_of(name)
+        need = passage.beat_seconds(beat) if passage is not None else 0.0
+        if need - run_time > 1e-3:
+            self.wait(need - run_time)
+
+    def words_seconds(self, name: str) -> float:
+        """The least time section ``name`` must last for its words (its share of its passage)."""
+        return self.spec.script.min_seconds(name)
+
     def close_section(self) -> None:
-        """Close the open section at the current time (idempotent)."""
+        """Hold the screen until the section's words are done, then close it (idempotent)."""
         if self._open is None:
             return
         name, title, start, caption = self._open
+        hold = self.words_seconds(name) - (float(self.renderer.time) - start)
+        if hold > 1e-3:
+            self._open = None  # the wait below must not close the section again
+            self.wait(hold)
         self._open = None
         record = SectionRecord(name=name, title=title, start=start, end=float(self.renderer.time), caption=caption)
         self.timeline.append(record)
-        if self.write_subcaptions and record.duration > 0:
-            self.add_subcaption(caption, duration=record.duration, offset=-record.duration)
         for listener in self.section_listeners:
             listener(self, record)

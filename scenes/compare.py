@@ -47,7 +47,6 @@ from manim import (
 
 from rnn_engine.activations import get_activation
 from rnn_engine.formatting import format_number
-from rnn_engine.insights import Observation, compare_insights, observations
 from scenes.base import ExplainerScene
 from scenes.components.callouts import Badge, CalloutList, pretty, sentence, wrapped_text
 from scenes.components.equation import typst_value
@@ -163,46 +162,13 @@ class PanelComparisonScene(ExplainerScene):
         return [name, first]
 
     def callouts(self) -> list[Callout]:
-        """Numbered remarks for the overlay chart (at most :data:`MAX_CALLOUTS`)."""
-        per_run = [{o.kind: o for o in observations(t)} for t in self.trajectories]
-        out: list[Callout] = []
-        for ins in self.insights:
-            if ins.kind in ("exploding", "overflow", "dead", "saturated"):
-                anchors = [(i, (obs[ins.kind].step or 1) - 1) for i, obs in enumerate(per_run) if ins.kind in obs]
-                out.append(Callout(ins.text, anchors))
-        for i, obs in enumerate(per_run):
-            if "sigmoid_centre" in obs:
-                text = (
-                    f"{self.labels[i]}: {obs['sigmoid_centre'].text}"
-                    if self.field != "rnn.activation"
-                    else obs["sigmoid_centre"].text
-                )
-                out.append(Callout(text, [(i, self.steps - 1)]))
-        for ins in self.insights:
-            if ins.kind == "sign":
-                anchors = []
-                for i, traj in enumerate(self.trajectories):
-                    h = np.asarray(traj.h[:, 0])
-                    with np.errstate(invalid="ignore"):
-                        negative = np.flatnonzero(np.isfinite(h) & (h < 0))
-                    if negative.size:
-                        anchors.append((i, int(negative[np.argmin(h[negative])])))
-                out.append(Callout(ins.text, anchors))
-        return out[:MAX_CALLOUTS]
-
-    def closing_observation(self) -> Observation | None:
-        """The sentence the clip ends on."""
-        for ins in self.insights:
-            if ins.kind == "final":
-                lead = "Same input, different memories" if self.shared_input else "Same RNN, different inputs"
-                return Observation(ins.kind, ins.step, f"{lead}: {ins.text}")
-        return self.insights[0] if self.insights else None
+        """The numbered chart remarks, from the script (said one by one over the ``differences`` section)."""
+        return [Callout(c.text, c.anchors) for c in self.spec.script.callouts]
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
         th, pr = self.theme, self.precision
         self.cache = FormulaCache(th)
-        self.insights = compare_insights(dict(zip(self.labels, self.trajectories, strict=True)))
         n = len(self.runs)
         # Four panels need every bit of width for their strips: tighter margins and gaps.
         margin, gap = (MARGIN_X, PANEL_GAP) if n < 4 else (0.16, 0.1)
@@ -261,43 +227,6 @@ class PanelComparisonScene(ExplainerScene):
         mob = self.cache.get(src, size=26, numbers=numbers, shown_text=f"h_t = f(...)  {'  '.join(plain)}")
         return fit_width(mob, 2 * (FRAME_HALF_W - 0.5))
 
-    # -- captions -------------------------------------------------------------------------
-    def _intro_caption(self) -> str:
-        names = [pretty(label) for label in self.labels]
-        listed = ", ".join(names[:-1]) + f" and {names[-1]}"
-        what = {
-            "rnn.activation": "the activation function",
-            "rnn.w_x": "the input weight W_x",
-            "rnn.w_h": "the recurrent weight W_h",
-            "rnn.b": "the bias b",
-            "rnn.h0": "the initial state h_0",
-            "sequence.kind": "the input sequence",
-            "sequence.normalize": "how the input is normalised",
-        }.get(self.field, self.field)
-        source = (
-            f"The same {self.runs[0].sequence_label} input of {self.steps} steps goes"
-            if self.shared_input
-            else f"Inputs of {self.steps} steps go"
-        )
-        return f"{source} through {len(self.runs)} RNNs that differ only in {what}: {listed}."
-
-    def _step_caption(self, t: int) -> str:
-        pr = self.precision
-        k = t + 1
-        states = [
-            f"{format_number(tr.h[t, 0], pr)} with {pretty(lab)}"
-            for lab, tr in zip(self.labels, self.trajectories, strict=True)
-        ]
-        listed = ", ".join(states[:-1]) + f" and {states[-1]}"
-        if self.shared_input:
-            x = format_number(self.trajectories[0].x[t, 0], pr)
-            return f"Step {k}: the same input x_{k} = {x} gives h_{k} = {listed}."
-        inputs = ", ".join(
-            f"{pretty(lab)} {format_number(tr.x[t, 0], pr)}"
-            for lab, tr in zip(self.labels, self.trajectories, strict=True)
-        )
-        return f"Step {k}: inputs {inputs} give h_{k} = {listed}."
-
     # -- storyboard --------------------------------------------------------------------------
     def construct(self) -> None:
         self._build()
@@ -309,7 +238,7 @@ class PanelComparisonScene(ExplainerScene):
         self._closing()
 
     def _intro(self) -> None:
-        self.start_section("Compare", self._intro_caption(), name="intro")
+        self.start_section("intro")
         self.play(FadeIn(self.title_mob), FadeIn(self.context), run_time=0.6)
         self.play(FadeIn(self.rule, shift=0.1 * DOWN), run_time=0.6)
         self.play(LaggedStart(*(p.make_intro_animation() for p in self.panels), lag_ratio=0.2), run_time=1.2)
@@ -321,7 +250,7 @@ class PanelComparisonScene(ExplainerScene):
     def _step(self, t: int) -> None:
         k = t + 1
         budget = self.seconds_for_step(k)
-        self.start_section(f"t = {k}", self._step_caption(t), name=f"step_{k:02d}")
+        self.start_section(f"step_{k:02d}", f"t = {k}")
         scrolls = [a for a in (p.make_scroll_animation(t) for p in self.panels) if a is not None]
         scroll_time = min(0.4, 0.2 * budget) if scrolls else 0.0
         rest = budget - scroll_time
@@ -340,15 +269,7 @@ class PanelComparisonScene(ExplainerScene):
 
     def _together(self) -> None:
         th = self.theme
-        final = [
-            f"{pretty(lab)} ends at {format_number(tr.h[-1, 0], self.precision)}"
-            for lab, tr in zip(self.labels, self.trajectories, strict=True)
-        ]
-        self.start_section(
-            "All runs together",
-            f"All {len(self.runs)} runs on one chart of h_t: " + ", ".join(final) + ".",
-            name="together",
-        )
+        self.start_section("together")
         series = [
             ChartSeries(pretty(lab), tr.h[:, 0], colour, key=lambda t, i=i: ("run", i, "h", t, 0))
             for i, (lab, tr, colour) in enumerate(zip(self.labels, self.trajectories, self.colours, strict=True))
@@ -422,31 +343,25 @@ class PanelComparisonScene(ExplainerScene):
 
     def _differences(self) -> None:
         col_left, col_width = self._right_column()
-        obs = self.closing_observation()
+        lines = self.spec.script.screen.get("closing", ())
         self.closing_block: Any = None
         room = AREA_TOP - AREA_BOTTOM
-        if obs is not None:
-            self.closing_block = wrapped_text(
-                pretty(sentence(obs.text)), self.theme, width=col_width, size=SIZE_BODY - 2
-            )
+        if lines:
+            blocks = [wrapped_text(pretty(sentence(t)), self.theme, width=col_width, size=SIZE_BODY - 2) for t in lines]
+            self.closing_block = LabelGroup(*blocks).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
             self.closing_block.next_to((col_left, AREA_BOTTOM, 0), UP + RIGHT, buff=0.0)
             room -= self.closing_block.height + 0.45
         callouts = self.callouts()
         self.callout_list: CalloutList | None = None
-        # Drop the least important remarks until the rest fit above the closing line at full size.
-        while callouts:
-            entries = [
-                (n, self.colours[c.anchors[0][0]] if c.anchors else self.theme.muted, pretty(c.text))
-                for n, c in enumerate(callouts, start=1)
-            ]
-            self.callout_list = CalloutList(entries, self.theme, width=col_width)
-            if self.callout_list.height <= room:
-                break
-            callouts = callouts[:-1]
-            self.callout_list = None
-        if not callouts or self.callout_list is None:
+        if not callouts or self.spec.script.passage_of("differences") is None:
             return
-        self.start_section("What differs", " ".join(c.text.rstrip(".") + "." for c in callouts), name="differences")
+        entries = [
+            (n, self.colours[c.anchors[0][0]] if c.anchors else self.theme.muted, pretty(c.text))
+            for n, c in enumerate(callouts, start=1)
+        ]
+        # Every remark is spoken, so every one is shown: a long list is set a little smaller.
+        self.callout_list = CalloutList(entries, self.theme, width=col_width, max_height=room)
+        self.start_section("differences")
         self.callout_list.next_to((col_left, AREA_TOP, 0), DOWN + RIGHT, buff=0.0)
         badges = self._place_badges(callouts)
         for item, group in zip(self.callout_list.items, badges, strict=True):
@@ -455,13 +370,12 @@ class PanelComparisonScene(ExplainerScene):
         self.add(self.callout_list, *badges)
 
     def _closing(self) -> None:
-        obs = self.closing_observation()
-        if obs is None or self.closing_block is None:
+        if self.closing_block is None or self.spec.script.passage_of("closing") is None:
             self.wait(1.0)
             return
-        self.start_section("In short", obs.text, name="closing")
+        self.start_section("closing")
         self.play(FadeIn(self.closing_block, shift=0.1 * UP), run_time=0.8)
-        self.wait(3.0)
+        self.wait(1.0)
 
 
 def _box(mob: Any) -> tuple[float, float, float, float]:

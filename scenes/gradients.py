@@ -28,7 +28,6 @@ from manim.animation.animation import Animation
 
 from rnn_engine.activations import get_activation
 from rnn_engine.formatting import format_number
-from rnn_engine.insights import observations
 from scenes.base import ExplainerScene
 from scenes.components.callouts import pretty, sentence, wrapped_text
 from scenes.components.equation import typst_value
@@ -122,16 +121,6 @@ class GradientsScene(ExplainerScene):
         mob = self.cache.get(src, size=30, numbers=numbers, shown_text=f"dh_{T}/dh_{k} = ...")
         return fit_width(mob, CONTENT_WIDTH)
 
-    # -- captions ---------------------------------------------------------------------
-    def _step_caption(self, t: int) -> str:
-        pr, T, k = self.precision, self.steps, t + 1
-        f = get_activation(self.trajectory.activation).display
-        return (
-            f"Back to t = {k}: multiply by W_h times {f}'(z_{k + 1}) = {format_number(self.w_h, pr)} x "
-            f"{format_number(self.slopes[t + 1], pr)} = {format_number(self.factors[t + 1], pr)}, "
-            f"so dh_{T}/dh_{k} = {format_number(self.grad[t], pr)}."
-        )
-
     # -- storyboard ----------------------------------------------------------------------
     def construct(self) -> None:
         self._build()
@@ -142,14 +131,7 @@ class GradientsScene(ExplainerScene):
 
     def _intro(self) -> None:
         T = self.steps
-        f = get_activation(self.trajectory.activation).display
-        self.start_section(
-            "Backpropagation through time",
-            f"To learn from step 1, the error at step {T} has to travel back through every step. "
-            f"Each step back multiplies it by W_h times {f}'(z), so dh_{T}/dh_t is a product of factors. "
-            f"At t = {T} it is 1.",
-            name="intro",
-        )
+        self.start_section("intro")
         self.play(FadeIn(self.title_mob), FadeIn(self.context), run_time=0.6)
         self.play(FadeIn(self.rule, shift=0.1 * UP), run_time=0.8)
         self.play(FadeIn(self.bars), run_time=0.8)
@@ -161,7 +143,7 @@ class GradientsScene(ExplainerScene):
         k = t + 1
         # Steps are counted from the end: the first step back is paced like step 1.
         budget = self.seconds_for_step(self.steps - 1 - t)
-        self.start_section(f"t = {k}", self._step_caption(t), name=f"back_{k:02d}")
+        self.start_section(f"back_{k:02d}", f"t = {k}")
         # The first step label takes the place of the context line.
         anims: list[Animation] = self.header.swap_right(f"back to t = {k}")
         eq = self._equation(t).move_to((0, EQUATION_Y, 0))
@@ -174,15 +156,15 @@ class GradientsScene(ExplainerScene):
         self.wait(0.2 * budget)
 
     def _closing(self) -> None:
-        notes = [o for o in observations(self.trajectory) if o.kind in ("vanishing", "exploding_gradient", "gradient")]
-        if not notes:
+        lines = self.spec.script.screen.get("closing", ())
+        if self.spec.script.passage_of("closing") is None:
             self.wait(1.0)
             return
-        text = notes[0].text
-        self.start_section("In short", text, name="closing")
-        block = wrapped_text(pretty(sentence(text)), self.theme, width=CONTENT_WIDTH, size=SIZE_BODY)
+        self.start_section("closing")
+        text = " ".join(sentence(t) for t in lines)
+        block = wrapped_text(pretty(text), self.theme, width=CONTENT_WIDTH, size=SIZE_BODY)
         block.move_to((0, (BARS_BOTTOM + AREA_BOTTOM) / 2, 0))
         self.play(
             FadeOut(self.equation), *self.header.swap_right("in short"), FadeIn(block, shift=0.1 * UP), run_time=0.8
         )
-        self.wait(3.0)
+        self.wait(1.0)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnn_engine import Trajectory
+from scenes.script import Script
 
 __all__ = ["Pacing", "Perturbation", "Run", "SceneSpec"]
 
@@ -97,6 +98,9 @@ class SceneSpec:
         The field the panels differ in (``compare.field``), else ``None``.
     perturbation
         The ``memory`` scene's input change, else ``None``.
+    script
+        What is said over each section and how long it needs (sections hold until it is
+        said), and the short texts on screen.
     """
 
     scene: str
@@ -107,3 +111,4 @@ class SceneSpec:
     runs: tuple[Run, ...]
     varied: str | None = None
     perturbation: Perturbation | None = None
+    script: Script = field(default_factory=lambda: Script(()))

@@ -33,8 +33,6 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Line, VGroup
 from manim.animation.animation import Animation
 
 from rnn_engine import state_gap
-from rnn_engine.formatting import format_number
-from rnn_engine.insights import observations
 from scenes.base import ExplainerScene
 from scenes.components.callouts import pretty, wrapped_text
 from scenes.components.heatmap import SensitivityHeatmap
@@ -200,22 +198,6 @@ class MemoryScene(ExplainerScene):
             group.add(*row)
         return group
 
-    # -- captions -------------------------------------------------------------------------
-    def _step_caption(self, t: int) -> str:
-        pr, k = self.precision, self.k
-        h0, h1 = format_number(self.original.h[t, 0], pr), format_number(self.perturbed.h[t, 0], pr)
-        gap = format_number(self.gap[t], pr)
-        step = t + 1
-        if t < k:
-            return f"Step {step}: the inputs are still identical, so both runs reach h_{step} = {h0}."
-        if t == k:
-            x0, x1 = format_number(self.original.x[k, 0], pr), format_number(self.perturbed.x[k, 0], pr)
-            return (
-                f"Step {step}: here the inputs differ ({x0} against {x1}): h_{step} = {h0} against {h1}, "
-                f"a gap of {gap}."
-            )
-        return f"Step {step}: the inputs agree again, but the states still differ by {gap} ({h0} against {h1})."
-
     # -- storyboard ---------------------------------------------------------------------------
     def construct(self) -> None:
         self._build()
@@ -226,15 +208,7 @@ class MemoryScene(ExplainerScene):
         self._closing()
 
     def _intro(self) -> None:
-        pr, k = self.precision, self.k
-        x0, x1 = format_number(self.original.x[k, 0], pr), format_number(self.perturbed.x[k, 0], pr)
-        self.start_section(
-            "Two runs",
-            f"Two runs of the same RNN on the {self.runs[0].sequence_label} input of {self.steps} steps. "
-            f"They differ only at step {k + 1}: x_{k + 1} is {x0} in the original and {x1} in the other "
-            f"({pretty(str(self.runs[1].label))}). How long does that one change echo?",
-            name="intro",
-        )
+        self.start_section("intro")
         self.play(FadeIn(self.title_mob), FadeIn(self.context), run_time=0.6)
         self.play(FadeIn(self.statement, shift=0.1 * DOWN), run_time=0.8)
         self.play(FadeIn(self.chart), FadeIn(self.bars), FadeIn(self.readout), run_time=1.0)
@@ -243,7 +217,7 @@ class MemoryScene(ExplainerScene):
     def _step(self, t: int) -> None:
         step = t + 1
         budget = self.seconds_for_step(step)
-        self.start_section(f"t = {step}", self._step_caption(t), name=f"step_{step:02d}")
+        self.start_section(f"step_{step:02d}", f"t = {step}")
         anims: list[Animation] = self.header.swap_right(f"t = {step} of {self.steps}")
         new = self._readout(t)
         anims += [FadeOut(self.readout), FadeIn(new)]
@@ -252,16 +226,9 @@ class MemoryScene(ExplainerScene):
         self.wait(0.4 * budget)
 
     def _sensitivity(self) -> None:
-        th, pr, T, k = self.theme, self.precision, self.steps, self.k
+        th, pr, k = self.theme, self.precision, self.k
         S = self.original.sensitivity[:, :, 0, 0]
-        first, last = format_number(S[k, k], pr), format_number(S[T - 1, k], pr)
-        self.start_section(
-            "Sensitivity",
-            f"The sensitivity dh_t/dx_k: how far h_t moves per unit change of an earlier input x_k. "
-            f"Column {k + 1} is the input we changed: dh_{k + 1}/dx_{k + 1} = {first} right away, "
-            f"dh_{T}/dx_{k + 1} = {last} at the last step.",
-            name="sensitivity",
-        )
+        self.start_section("sensitivity")
         # Row labels and the rotated axis name take 0.8 on the left; the colour bar and its
         # numbers about 1.25 on the right.
         width = RIGHT_EDGE - RIGHT_LEFT
@@ -286,25 +253,18 @@ class MemoryScene(ExplainerScene):
         self.wait(2.0)
 
     def _closing(self) -> None:
-        pr, T, k = self.precision, self.steps, self.k
-        parts = [
-            f"One change at t = {k + 1} moved h by {format_number(self.gap[k], pr)}; "
-            f"at t = {T} the gap is {format_number(self.gap[T - 1], pr)}."
-        ]
-        notes = [
-            o
-            for o in observations(self.original)
-            if o.kind in ("memory", "forgotten", "saturated", "dead", "exploding", "overflow")
-        ]
-        if notes:
-            parts.append(f"The original run: {notes[0].text}.")
-        text = " ".join(parts)
-        self.start_section("In short", text, name="closing")
-        block = wrapped_text(pretty(text), self.theme, width=RIGHT_EDGE - RIGHT_LEFT, size=SIZE_SMALL + 2)
+        lines = self.spec.script.screen.get("closing", ())
+        self.start_section("closing")
+        if not lines:
+            self.wait(1.0)
+            return
+        block = LabelGroup(
+            *(wrapped_text(pretty(t), self.theme, width=RIGHT_EDGE - RIGHT_LEFT, size=SIZE_SMALL + 2) for t in lines)
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
         top = self.heatmap.colour_bar.get_bottom()[1] - 0.25
         top = min(top, self.heatmap.get_bottom()[1] - 0.25)
         block.next_to((RIGHT_LEFT, top, 0), DOWN + RIGHT, buff=0.0)
         if block.get_bottom()[1] < AREA_BOTTOM:
             block.shift(UP * (AREA_BOTTOM - block.get_bottom()[1]))
         self.play(FadeIn(block, shift=0.1 * UP), run_time=0.8)
-        self.wait(3.0)
+        self.wait(1.0)

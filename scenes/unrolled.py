@@ -23,7 +23,6 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-import numpy as np
 from manim import (
     DOWN,
     LEFT,
@@ -38,9 +37,9 @@ from manim.animation.animation import Animation
 
 from scenes.base import ExplainerScene
 from scenes.components.activation_inset import ActivationInset
-from scenes.components.callouts import pretty, sentence
+from scenes.components.callouts import sentence
 from scenes.components.chain import UnrolledChain
-from scenes.components.equation import EquationLine, spoken_number, step_caption
+from scenes.components.equation import EquationLine
 from scenes.components.state_chart import StateChart
 from scenes.components.text import SIZE_SMALL, FormulaCache, make_text
 from scenes.components.title_card import TitleCard
@@ -53,13 +52,6 @@ __all__ = ["UnrolledScene"]
 CHAIN_TOP = 3.2
 BAND_GAP = 0.22
 BOTTOM_Y = -3.82
-
-
-def _observations(trajectory: Any) -> list[Any]:
-    """Observations from ``rnn_engine.insights``, computed from the trajectory's flags."""
-    from rnn_engine.insights import observations
-
-    return list(observations(trajectory))
 
 
 class UnrolledScene(ExplainerScene):
@@ -115,31 +107,18 @@ class UnrolledScene(ExplainerScene):
 
     def _title(self) -> None:
         traj = self.trajectory
-        self.start_section(
-            "Title",
-            f"{self.spec.title}. A recurrent network updates its hidden state h_t from the input x_t "
-            f"and its previous state: h_t = f(W_x x_t + W_h h_(t-1) + b), here with "
-            f"{traj.activation} as f.",
-            name="title",
-        )
+        self.start_section("title")
         card = TitleCard(self.spec.title, traj, self.theme, self.precision, self.cache)
-        self.play(card.make_title_animation())
-        self.play(card.make_formula_animation())
-        self.play(card.make_labels_animation())
-        self.play(card.make_parameters_animation())
-        self.wait(1.5)
+        # Each part of the card appears as the words come to it.
+        self.play_beat("title", card.make_title_animation(), run_time=1.2)
+        self.play_beat("formula", card.make_formula_animation(), run_time=1.2)
+        self.play_beat("labels", card.make_labels_animation(), run_time=1.6)
+        self.play_beat("parameters", card.make_parameters_animation(), run_time=1.0)
+        self.wait(1.0)
         self.title_card = card
 
     def _inputs(self) -> None:
-        traj = self.trajectory
-        shown = min(traj.steps, len(self.chain.visible_range()) - 1)
-        values = ", ".join(_spoken_vector(traj.x[t], self.precision) for t in range(min(shown, 6)))
-        more = " and so on" if traj.steps > min(shown, 6) else ""
-        self.start_section(
-            "The input sequence",
-            f"The input is a {self.run.sequence_label} sequence of {traj.steps} steps: {values}{more}.",
-            name="inputs",
-        )
+        self.start_section("inputs")
         self.play(*(FadeOut(p) for p in self.title_card.parts()), run_time=0.8)
         self.header = self.header_row.title("the input sequence")
         self.add(self.chain)
@@ -148,24 +127,22 @@ class UnrolledScene(ExplainerScene):
         self.wait(1.0)
 
     def _network(self) -> None:
-        self.start_section(
-            "The unrolled network",
-            "Unrolled in time, the network is one cell per step: each cell takes the input x_t "
-            "and the previous hidden state, and passes its new state to the next cell.",
-            name="network",
+        self.start_section("network")
+        self.play_beat(
+            "build", self._swap_header("the unrolled network"), self.chain.make_build_animation(), run_time=2.0
         )
-        self.play(self._swap_header("the unrolled network"), self.chain.make_build_animation())
         self.symbolic = self.equation.symbolic().move_to((0, self.eq_y, 0))
-        self.play(FadeIn(self.symbolic, shift=0.1 * UP), FadeIn(self.inset), FadeIn(self.chart), run_time=1.0)
-        self.play(self.chain.make_wave_animation())
+        self.play_beat("flow", self.chain.make_wave_animation(), run_time=1.6)
+        self.play_beat(
+            "shared", FadeIn(self.symbolic, shift=0.1 * UP), FadeIn(self.inset), FadeIn(self.chart), run_time=1.0
+        )
         self.wait(0.5)
         self.current_eq: VGroup | None = None
 
     def _step(self, t: int) -> None:
-        traj = self.trajectory
         step = t + 1
         budget = self.seconds_for_step(step)
-        self.start_section(f"t = {step}", step_caption(traj, t, self.precision), name=f"step_{step:02d}")
+        self.start_section(f"step_{step:02d}", f"t = {step}")
         first = self.chain.window_start_for(t)
         scroll = first != self.chain.first
         scroll_time = min(0.5, 0.25 * budget) if scroll else 0.0
@@ -182,16 +159,22 @@ class UnrolledScene(ExplainerScene):
 
         header = self._swap_header(f"t = {step}")
         if rest >= 1.2:
-            self.play(
+            # Beat by beat with the words: the step, the input term (the z line appears),
+            # the memory term and the total (the z line stays), then f gives h.
+            self.play_beat(
+                "focus",
                 header,
                 self.chain.make_focus_animation(t),
                 self.chain.make_flow_animation(t),
                 FadeOut(old_eq, shift=0.1 * UP),
                 run_time=0.25 * rest,
             )
-            self.play(FadeIn(z_line, shift=0.1 * UP), run_time=0.2 * rest)
+            self.play_beat("input", FadeIn(z_line, shift=0.1 * UP), run_time=0.2 * rest)
+            self.play_beat("memory", run_time=0.0)
+            self.play_beat("total", run_time=0.0)
             self.play(FadeIn(h_line, shift=0.1 * UP), run_time=0.15 * rest)
-            self.play(
+            self.play_beat(
+                "activation",
                 self.chain.make_fill_animation(t),
                 self.inset.make_point_animation(t),
                 self.chart.make_grow_animation(t),
@@ -223,29 +206,17 @@ class UnrolledScene(ExplainerScene):
             self.thumbnail_time = float(self.renderer.time) + 0.05
 
     def _summary(self) -> None:
-        traj = self.trajectory
-        notes = _observations(traj)[:2]
-        texts = [sentence(n.text) for n in notes]
-        caption = (
-            " ".join(texts)
-            if texts
-            else (
-                f"After {traj.steps} steps the hidden state has carried information from every input along the chain."
-            )
-        )
-        self.start_section("Summary", caption, name="summary")
+        texts = self.spec.script.screen.get("summary", ())
+        self.start_section("summary")
         anims: list[Animation] = [self.chain.make_focus_animation(None), self._swap_header("summary")]
         if self.current_eq is not None:
             anims.append(FadeOut(self.current_eq))
         anims.append(self.chart.make_reveal_animation(run_time=1.0))
         self.play(*anims, run_time=1.0)
         if texts:
+            size = SIZE_SMALL + 2
             lines = VGroup(
-                *(
-                    # on screen, subscripts as subscripts (h_8 -> h₈); the captions keep ASCII
-                    make_text(textwrap.fill(pretty(s), 86), self.theme, size=SIZE_SMALL + 2, max_width=13.0)
-                    for s in texts
-                )
+                *(make_text(textwrap.fill(sentence(s), 86), self.theme, size=size, max_width=13.0) for s in texts)
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
             max_h = self.eq_height + 2 * BAND_GAP - 0.1
             if lines.height > max_h:
@@ -253,12 +224,4 @@ class UnrolledScene(ExplainerScene):
             lines.move_to((0, self.eq_y, 0))
             fades = (FadeIn(m, shift=0.1 * UP) for m in lines)
             self.play(LaggedStart(*fades, lag_ratio=0.4, group=lines), run_time=1.2)
-            self.wait(3.0)
-        else:
-            self.wait(2.0)
-
-
-def _spoken_vector(v: np.ndarray, precision: int) -> str:
-    if v.size == 1:
-        return spoken_number(float(v[0]), precision)
-    return "(" + ", ".join(spoken_number(float(a), precision) for a in v) + ")"
+        self.wait(1.0)

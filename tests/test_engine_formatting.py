@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnn_engine import format_number, format_significant, parse_number
-from rnn_engine.insights import format_number as insights_format_number
 
 
 @pytest.mark.parametrize(
@@ -39,7 +38,6 @@ from rnn_engine.insights import format_number as insights_format_number
 )
 def test_format_number(value: float, precision: int, text: str) -> None:
     assert format_number(value, precision) == text
-    assert insights_format_number(value, precision) == text
 
 
 @pytest.mark.parametrize(

@@ -19,11 +19,11 @@ from rnn_engine import (
     ACTIVATIONS,
     RNNParams,
     Trajectory,
-    compare_insights,
     generate,
-    observations,
+    perturbation_facts,
     run,
     run_batch,
+    run_facts,
 )
 
 FAST = settings(max_examples=40, deadline=None)
@@ -281,8 +281,8 @@ def test_no_warnings_on_overflow(label: str, x: np.ndarray, w_h: float, act: str
         traj = run(x, RNNParams.from_values(1.0, w_h, 0.1, 0.0, act))
         for name in (*DERIVED, *FLAGS):
             getattr(traj, name)
-        observations(traj)
-        compare_insights({"a": traj, "b": run(x[:8], RNNParams.from_values(1.0, w_h, activation=act))})
+        run_facts(traj)
+        perturbation_facts(traj, run(x * 0.5, RNNParams.from_values(1.0, w_h, 0.1, 0.0, act)), 1)
         batch = run_batch(x, np.ones((3, 2, 1)), np.full((3, 2, 2), w_h), 0.0, 0.0, act)
         for name in ("backward_factors", "grad_to_last", "sensitivity_to_last", *FLAGS):
             getattr(batch, name)

@@ -297,6 +297,8 @@ class StyleConfig(_Section):
     fast_after: int = Field(4, ge=0, le=MAX_LENGTH)
     fast_step_seconds: float = Field(0.6, ge=0.1, le=10)
     precision: int = Field(2, ge=0, le=4)
+    #: Characters a second the captions are paced at (sections last as long as their words need).
+    reading_speed: float = Field(15.0, ge=8, le=20)
 
 
 class OutputConfig(_Section):

@@ -1,4 +1,4 @@
-"""The update rule with the step's numbers substituted, and its spoken caption.
+"""The update rule with the step's numbers substituted (what is said about it is ``explainer.words``).
 
 Scalar runs (``H = D = 1``) get two lines::
 
@@ -23,7 +23,6 @@ API::
     eq = EquationLine(trajectory, theme, precision, cache)
     eq.symbolic()          # the general rule, coloured (built once)
     eq.for_step(t)         # VGroup(z_line, h_line) for 0-based step t, centred at the origin
-    step_caption(trajectory, t, precision)   # "Step 3: 0.5 times 2 plus ... squashes it to 0.90"
 """
 
 from __future__ import annotations
@@ -36,11 +35,11 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, VGroup
 
 from rnn_engine.activations import get_activation
-from rnn_engine.formatting import format_number, parse_number
+from rnn_engine.formatting import format_number
 from scenes.components.text import SIZE_FORMULA, FormulaCache, fit_width, typst_coloured
 from scenes.theme import Theme
 
-__all__ = ["EquationLine", "spoken_number", "step_caption", "typst_matrix", "typst_value", "typst_vector"]
+__all__ = ["EquationLine", "typst_matrix", "typst_value", "typst_vector"]
 
 _NONFINITE = ("overflow", "-overflow", "NaN")
 #: Vector lines write W_x and W_h out as numbers only if both lines then fit side by side
@@ -74,43 +73,6 @@ def typst_matrix(values: Any, precision: int) -> str:
     """A matrix of numbers in Typst math (``mat(0.5, 0.1; 0.2, 0.4)``), even for one row."""
     rows = np.atleast_2d(np.asarray(values, dtype=float))
     return "mat(" + "; ".join(", ".join(typst_value(v, precision) for v in row) for row in rows) + ")"
-
-
-def spoken_number(value: float, precision: int) -> str:
-    """Caption wording of a number: exact values lose trailing zeros (``2``, ``0.5``), others keep them."""
-    text = format_number(value, precision)
-    if text in _NONFINITE or "e" in text or "." not in text:
-        return text
-    short = text.rstrip("0").rstrip(".")
-    return short if parse_number(short) == float(value) else text
-
-
-def step_caption(trajectory: Any, t: int, precision: int) -> str:
-    """One plain sentence describing step ``t`` (0-based) with its numbers."""
-    p = trajectory.params
-    act = get_activation(trajectory.activation)
-    step = t + 1
-    z, h = trajectory.z[t], trajectory.h[t]
-    if trajectory.is_scalar:
-        s = lambda v: spoken_number(v, precision)
-        terms = (
-            f"{s(p.w_x[0, 0])} times {s(trajectory.x[t, 0])} plus {s(p.w_h[0, 0])} times {s(trajectory.h_prev(t)[0])}"
-        )
-        z_text = format_number(z[0], precision)
-        h_text = format_number(h[0], precision)
-        head = f"Step {step}: {terms} plus {s(p.b[0])} gives {z_text}"
-        if z_text in _NONFINITE:
-            return f"{head}; the numbers have grown too large to represent"
-        if act.dies:
-            verb = f"ReLU passes it through as {h_text}" if z[0] > 0 else f"ReLU clips it to {h_text}"
-        else:
-            verb = f"{act.display} squashes it to {h_text}"
-        return f"{head}; {verb}"
-    zs = ", ".join(format_number(v, precision) for v in z)
-    hs = ", ".join(format_number(v, precision) for v in h)
-    units = trajectory.hidden_size
-    verb = "passes the positive parts through" if act.dies else "squashes them"
-    return f"Step {step}: the {units} hidden units get z = ({zs}); {act.display} {verb}: h = ({hs})"
 
 
 class EquationLine:

@@ -1,0 +1,186 @@
+"""The words of ``scene: unrolled``: what is said over each section of the explainer.
+
+Sections (the scene's storyboard): ``title``, ``inputs``, ``network``, ``step_01`` ...
+``step_T``, ``summary``. The first ``style.fast_after`` steps get a passage each, walking
+through the sum term by term (beats ``input``, ``memory``, ``total``, ``activation``); the
+fast steps after them share a passage per group ("Steps 5 to 8: h climbs ...").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from explainer.config import Config
+from explainer.words.common import (
+    activation_clause,
+    change_words,
+    closing_facts,
+    fast_groups,
+    rule_clause,
+    sequence_words,
+    span_words,
+    trend_words,
+    values_list,
+)
+from explainer.words.forms import Forms, join, sentence, sym
+from explainer.words.phrases import Phrases
+from rnn_engine.activations import get_activation
+from rnn_engine.forward import Trajectory
+from scenes.inputs import Run
+from scenes.script import Clause, Passage, Script
+
+__all__ = ["script", "step_section"]
+
+
+def step_section(k: int) -> str:
+    """The section name of 1-based step ``k``."""
+    return f"step_{k:02d}"
+
+
+def _title(cfg: Config, traj: Trajectory, f: Forms) -> Passage:
+    act = get_activation(traj.activation)
+    H, D = traj.hidden_size, traj.input_size
+    p = traj.params
+    said = [
+        cfg.title,
+        "A recurrent network reads a sequence one step at a time, keeping a memory: its hidden state h",
+        rule_clause(),
+    ]
+    if H == 1 and D == 1:
+        said.append(
+            f"Here f is {act.display}, {sym('W', 'x')} is {f.num(p.w_x[0, 0])}, {sym('W', 'h')} is "
+            f"{f.num(p.w_h[0, 0])}, b is {f.num(p.b[0])} and the state starts at {sym('h', 0)} = {f.num(p.h0[0])}"
+        )
+    else:
+        said.append(
+            f"Here the state has {H} units and each input {D} "
+            f"{'component' if D == 1 else 'components'}, so {sym('W', 'h')} is a {H} by {H} matrix and "
+            f"{sym('W', 'x')} a {H} by {D} one; f is {act.display}"
+        )
+    beats = ("title", "formula", "labels", "parameters")
+    return Passage(
+        "title", "Title", ("title",), tuple(Clause(sentence(s), b) for s, b in zip(said, beats, strict=True))
+    )
+
+
+def _inputs(cfg: Config, traj: Trajectory, f: Forms) -> Passage:
+    said = [f"The input is {sequence_words(cfg)}", values_list(f, traj)]
+    return Passage("inputs", "The input sequence", ("inputs",), tuple(Clause(sentence(s)) for s in said))
+
+
+def _network() -> Passage:
+    said = [
+        "Unrolled in time, the network becomes a chain of cells, one per step",
+        f"Each takes its input {sym('x', 't')} and the state from the step before, and passes its new state on",
+        "Every cell uses the same weights",
+    ]
+    beats = ("build", "flow", "shared")
+    return Passage(
+        "network",
+        "The unrolled network",
+        ("network",),
+        tuple(Clause(sentence(s), b) for s, b in zip(said, beats, strict=True)),
+    )
+
+
+def _share(f: Forms, inp: float, mem: float) -> str:
+    """What the sum is mostly made of."""
+    a, m = abs(inp), abs(mem)
+    if inp * mem < 0 and min(a, m) >= 0.25 * max(a, m):
+        return ": it pulls the other way"
+    if m >= 2 * a and m > 0:
+        return ": most of z is memory"
+    if a >= 2 * m and a > 0:
+        return ": most of z comes from the input"
+    return ""
+
+
+def _step(traj: Trajectory, t: int, f: Forms) -> Passage:
+    k = t + 1
+    name = step_section(k)
+    clauses = [Clause(f"Step {k}.", "focus")]
+    z = traj.z[t]
+    if not all(map(lambda v: v == v and abs(v) != float("inf"), z)):
+        clauses.append(
+            Clause(sentence(f"The numbers have grown too large to represent: {sym('z', k)} overflows"), "total")
+        )
+        return Passage(name, f"t = {k}", (name,), tuple(clauses))
+    if traj.is_scalar:
+        x = float(traj.x[t, 0])
+        prev = float(traj.h_prev(t)[0])
+        inp, mem = float(traj.input_term[t, 0]), float(traj.memory_term[t, 0])
+        b = float(traj.params.b[0])
+        if f.digits(x) == f.digits(0.0):
+            clauses.append(Clause("The input is 0, so it adds nothing.", "input"))
+        else:
+            clauses.append(
+                Clause(sentence(f"The input {f.num(x)}, times {sym('W', 'x')}, gives {f.num(inp)}"), "input")
+            )
+        if f.digits(prev) == f.digits(0.0):
+            memory = f"The memory {sym('h', k - 1)} is 0, so it adds nothing" + (" yet" if k == 1 else "")
+        else:
+            memory = f"The memory {f.num(prev)}, times {sym('W', 'h')}, gives {f.num(mem)}" + _share(f, inp, mem)
+        clauses.append(Clause(sentence(memory), "memory"))
+        if f.digits(b) == f.digits(0.0):
+            total = f"Together, {sym('z', k)} is {f.num(float(z[0]))}"
+        else:
+            total = f"With the bias {f.num(b)}, {sym('z', k)} is {f.num(float(z[0]))}"
+        clauses.append(Clause(sentence(total), "total"))
+        act = activation_clause(traj, t, f) + change_words(f, prev, float(traj.h[t, 0]))
+        clauses.append(Clause(sentence(act), "activation"))
+    else:
+        H = traj.hidden_size
+        lead = (
+            f"Each of the {H} units adds its weighted input, its weighted memory and its bias"
+            if k == 1
+            else "The units add up their inputs, memory and bias"
+        )
+        clauses.append(Clause(sentence(f"{lead}: {sym('z', k)} is {f.vec([float(v) for v in z])}"), "total"))
+        clauses.append(Clause(sentence(activation_clause(traj, t, f)), "activation"))
+    return Passage(name, f"t = {k}", (name,), tuple(clauses))
+
+
+def _fast(traj: Trajectory, a: int, b: int, f: Forms) -> Passage:
+    sections = tuple(step_section(k) for k in range(a, b + 1))
+    act = get_activation(traj.activation)
+    span = span_words(a, b)
+    if traj.is_scalar:
+        what = f"h {trend_words(f, [float(traj.h[k - 1, 0]) for k in range(a, b + 1)])}"
+    else:
+        what = f"the state moves on, to {f.vec([float(v) for v in traj.h[b - 1]])} at step {b}"
+    from rnn_engine.facts import regimes
+
+    reg = [r for k in range(a, b + 1) for r in regimes(traj)[k - 1]]
+    before = [r for k in range(1, a) for r in regimes(traj)[k - 1]]
+    if act.dies:
+        clipped = [k for k in range(a, b + 1) if "clipped" in regimes(traj)[k - 1]]
+        how = f", clipped to 0 at {join([str(k) for k in clipped])}" if clipped else ", ReLU passing it through"
+    elif all(r == "saturated" for r in reg):
+        how = f", {act.display} saturated"
+    elif "saturated" in reg:
+        how = f" as {act.display} starts to saturate"
+    elif "bending" in reg and all(r == "linear" for r in before):
+        how = f" as {act.display} starts to bend"
+    elif all(r == "linear" for r in reg):
+        how = f", {act.display} nearly linear"
+    else:
+        how = ""
+    text = f"{span}: {what}{how}"
+    title = f"t = {a}-{b}" if b > a else f"t = {a}"
+    return Passage(f"steps_{a:02d}_{b:02d}", title, sections, (Clause(sentence(text)),))
+
+
+def script(cfg: Config, runs: Sequence[Run]) -> Script:
+    """The unrolled scene's script (clause times are filled in later)."""
+    traj = runs[0].trajectory
+    f = Forms(cfg.style.precision)
+    T = traj.steps
+    passages = [_title(cfg, traj, f), _inputs(cfg, traj, f), _network()]
+    detailed = min(T, cfg.style.fast_after)
+    passages += [_step(traj, t, f) for t in range(detailed)]
+    if detailed < T:
+        passages += [_fast(traj, a, b, f) for a, b in fast_groups(detailed + 1, T)]
+    said = closing_facts(traj, Phrases(traj, f))
+    passages.append(Passage("summary", "Summary", ("summary",), tuple(Clause(sentence(s.spoken)) for s in said)))
+    screen = tuple(s.screen for s in said[:3])
+    return Script(tuple(passages), screen={"summary": screen})
