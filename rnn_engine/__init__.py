@@ -4,6 +4,7 @@ Pure numpy; never imports manim. Everything a scene shows is computed here first
 """
 
 from rnn_engine.activations import ACTIVATIONS, Activation, get_activation
+from rnn_engine.facts import Fact, perturbation_facts, run_facts, survival_grade
 from rnn_engine.formatting import format_number, format_significant, parse_number, screen_number
 from rnn_engine.forward import (
     DEAD_THRESHOLD,
@@ -16,7 +17,6 @@ from rnn_engine.forward import (
     run_batch,
     state_gap,
 )
-from rnn_engine.facts import Fact, perturbation_facts, run_facts, survival_grade
 from rnn_engine.sequences import (
     MAX_LENGTH,
     NORMALIZATIONS,

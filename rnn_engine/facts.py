@@ -187,7 +187,7 @@ def _first(mask: npt.NDArray[np.bool_]) -> int | None:
     return int(idx[0]) + 1 if idx.size else None
 
 
-def _steps(mask: npt.NDArray[np.bool_]) -> tuple[int, ...]:
+def _steps(mask: npt.ArrayLike) -> tuple[int, ...]:
     return tuple(int(t) + 1 for t in np.flatnonzero(mask))
 
 
@@ -262,7 +262,11 @@ def _explosion(traj: Trajectory) -> Fact | None:
         if t_f > t_e and m[t_e] > 0 and m[t_f] > 0:
             rate = math.exp((math.log(float(m[t_f])) - math.log(float(m[t_e]))) / (t_f - t_e))
     detail = "unbounded" if math.isfinite(rate) and rate > GROWTH_MIN else "large"
-    values = (("peak", float(m[peak_t])), ("peak_step", float(peak_t + 1)), ("threshold", EXPLODING_THRESHOLD))
+    values: tuple[tuple[str, float], ...] = (
+        ("peak", float(m[peak_t])),
+        ("peak_step", float(peak_t + 1)),
+        ("threshold", EXPLODING_THRESHOLD),
+    )
     if math.isfinite(rate):
         values += (("rate", rate),)
     return Fact("explosion", 95, (t_e + 1,), values=values, detail=detail)
@@ -297,7 +301,11 @@ def _saturation(traj: Trajectory) -> Fact | None:
     to_end = len(steps) >= 2 and steps == tuple(range(steps[0], traj.steps + 1))
     units = tuple(int(u) for u in np.flatnonzero(sat.any(axis=0)))
     return Fact(
-        "saturation", 75 if to_end else 60, steps, units if traj.hidden_size > 1 else (), detail="to_end" if to_end else ""
+        "saturation",
+        75 if to_end else 60,
+        steps,
+        units if traj.hidden_size > 1 else (),
+        detail="to_end" if to_end else "",
     )
 
 
@@ -380,7 +388,9 @@ def _impulse(traj: Trajectory, survival: Fact | None) -> Fact | None:
     grade = survival_grade(ratio) if g1 > 0 else "blocked"
     differs = survival is not None and survival.grade != grade
     values = (("first", g1), ("last", gT), ("ratio", ratio), ("final", float(_state_size(traj.h)[-1])))
-    return Fact("impulse", 88 if differs else 50, (1, traj.steps), values=values, grade=grade, detail="latch" if differs else "")
+    return Fact(
+        "impulse", 88 if differs else 50, (1, traj.steps), values=values, grade=grade, detail="latch" if differs else ""
+    )
 
 
 def _oscillation(traj: Trajectory) -> Fact | None:
@@ -452,7 +462,9 @@ def _settles(traj: Trajectory) -> Fact | None:
         return None
     scale = max(1.0, float(np.max(np.abs(h))))
     s = T - 1
-    while s > 0 and float(np.max(np.abs(h[s] - h[s - 1]))) <= SETTLE_TOLERANCE * scale and np.array_equal(x[s], x[s - 1]):
+    while (
+        s > 0 and float(np.max(np.abs(h[s] - h[s - 1]))) <= SETTLE_TOLERANCE * scale and np.array_equal(x[s], x[s - 1])
+    ):
         s -= 1
     if T - 1 - s < 2:  # still for fewer than three steps
         return None
@@ -486,7 +498,9 @@ def _positive(traj: Trajectory) -> Fact | None:
         h = np.asarray(traj.h)[np.isfinite(traj.h)]
     if h.size == 0:
         return None
-    return Fact("positive", 40, values=(("mean", float(np.mean(h))), ("min", float(np.min(h))), ("max", float(np.max(h)))))
+    return Fact(
+        "positive", 40, values=(("mean", float(np.mean(h))), ("min", float(np.min(h))), ("max", float(np.max(h))))
+    )
 
 
 def _trend(traj: Trajectory) -> Fact:
@@ -510,7 +524,14 @@ def _trend(traj: Trajectory) -> Fact:
         detail = "falls"
     else:
         detail = "swings"
-    values = (("first", first), ("last", last), ("min", lo), ("min_step", float(lo_t)), ("max", hi), ("max_step", float(hi_t)))
+    values = (
+        ("first", first),
+        ("last", last),
+        ("min", lo),
+        ("min_step", float(lo_t)),
+        ("max", hi),
+        ("max_step", float(hi_t)),
+    )
     return Fact("trend", 35, (1, traj.steps), values=values, detail=detail)
 
 
@@ -574,7 +595,13 @@ def perturbation_facts(original: Trajectory, perturbed: Trajectory, step: int) -
             "effect",
             90,
             (step, T),
-            values=(("first", g_k), ("last", g_T), ("ratio", ratio), ("peak", float(gap[peak_t])), ("peak_step", float(peak_t + 1))),
+            values=(
+                ("first", g_k),
+                ("last", g_T),
+                ("ratio", ratio),
+                ("peak", float(gap[peak_t])),
+                ("peak_step", float(peak_t + 1)),
+            ),
             grade=grade,
         )
     ]

@@ -75,6 +75,7 @@ def fake_render(
         time.sleep(delay)  # the "render"
         files["srt"].write_text(f"1\n00:00:00,000 --> 00:00:01,250\nw_h = {cfg.rnn.w_h}\n", encoding="utf-8")
         files["chapters"].write_text("0:00 Intro\n", encoding="utf-8")
+        files["script"].write_text(f"# Tiny\n\nw_h = {cfg.rnn.w_h}\n", encoding="utf-8")
         from PIL import Image
 
         Image.new("RGB", (160, 90), (200, 40, 40)).save(files["thumbnail"])

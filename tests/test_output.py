@@ -14,8 +14,8 @@ from explainer.output import (
     chapters_text,
     merge_chapters,
     publish,
-    srt_text,
 )
+from explainer.words.captions import Cue, srt_text
 
 
 def _steps(n: int, first: float = 6.0, step: float = 2.0) -> list[Section]:
@@ -29,12 +29,12 @@ def _steps(n: int, first: float = 6.0, step: float = 2.0) -> list[Section]:
 
 
 def test_srt_blocks_are_numbered_timed_and_in_order() -> None:
-    text = srt_text([Section("a", 0.0, 1.5, "One."), Section("b", 1.5, 62.25, "Two.")])
-    assert text == ("1\n00:00:00,000 --> 00:00:01,500\nOne.\n\n2\n00:00:01,500 --> 00:01:02,250\nTwo.\n")
+    text = srt_text([Cue(0.0, 1.5, ("One.",)), Cue(1.5, 62.25, ("Two", "lines."))])
+    assert text == ("1\n00:00:00,000 --> 00:00:01,500\nOne.\n\n2\n00:00:01,500 --> 00:01:02,250\nTwo\nlines.\n")
 
 
-def test_srt_skips_empty_and_zero_length_sections() -> None:
-    text = srt_text([Section("a", 0.0, 0.0, "gone"), Section("b", 0.0, 1.0, ""), Section("c", 1.0, 2.0, "kept")])
+def test_srt_skips_empty_and_zero_length_cues() -> None:
+    text = srt_text([Cue(0.0, 0.0, ("gone",)), Cue(0.0, 1.0, ("",)), Cue(1.0, 2.0, ("kept",))])
     assert text.startswith("1\n00:00:01,000 --> 00:00:02,000\nkept")
 
 

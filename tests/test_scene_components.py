@@ -27,7 +27,7 @@ from rnn_engine.formatting import format_number  # noqa: E402
 from scenes.components.activation_inset import ActivationInset, inset_z_range  # noqa: E402
 from scenes.components.cell import Cell  # noqa: E402
 from scenes.components.chain import UnrolledChain  # noqa: E402
-from scenes.components.equation import EquationLine, spoken_number, step_caption, typst_value  # noqa: E402
+from scenes.components.equation import EquationLine, typst_value  # noqa: E402
 from scenes.components.state_chart import StateChart  # noqa: E402
 from scenes.components.text import FormulaCache, LabelGroup, make_number, make_text  # noqa: E402
 from scenes.theme import get_theme  # noqa: E402
@@ -124,24 +124,11 @@ def test_equation_line_substitutes_the_hand_computed_numbers():
     assert z_line.width <= eq.max_width and z_line.height > 0
 
 
-def test_step_caption_reads_the_numbers_aloud():
-    traj = _trajectory([1.0, 2.0])
-    h1 = math.tanh(0.6)
-    z2 = 0.5 * 2 + 0.8 * h1 + 0.1
-    assert step_caption(traj, 1, 2) == (
-        f"Step 2: 0.5 times 2 plus 0.8 times {h1:.2f} plus 0.1 gives {z2:.2f}; tanh squashes it to {math.tanh(z2):.2f}"
-    )
-    relu = _trajectory([-3.0], activation="relu")
-    assert step_caption(relu, 0, 2).endswith("ReLU clips it to 0.00")
-
-
-def test_typst_value_and_spoken_number_forms():
+def test_typst_value_forms():
     assert typst_value(1.34e154, 2) == "1.34 times 10^(154)"
     assert typst_value(-0.456, 2, parens_if_negative=True) == "(-0.46)"
     assert typst_value(-0.456, 2) == "-0.46"
     assert typst_value(float("inf"), 2) == '"overflow"'
-    assert spoken_number(2.0, 2) == "2" and spoken_number(0.5, 2) == "0.5"
-    assert spoken_number(0.456, 2) == "0.46"  # not exact: keeps the displayed precision
 
 
 def test_vector_equation_uses_matrix_form_with_every_unit():

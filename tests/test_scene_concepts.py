@@ -209,7 +209,9 @@ def test_every_section_is_clean_and_shows_engine_numbers(case: str, tmp_path: An
     T = runs[0].trajectory.steps
     assert names[0] == "intro"
     assert names[-1] == "closing"
-    assert all(r.caption.strip() for r in scene.timeline)
+    # Every section the scene played is one the script speaks over, in the script's order.
+    assert tuple(names) == config.script.sections()
+    assert all(r.duration >= config.script.min_seconds(r.name) - 1e-6 for r in scene.timeline)
     assert 0 < scene.thumbnail_time <= scene.timeline[-1].end
     if kind == "gradients":
         assert [n for n in names if n.startswith("back_")] == [f"back_{k:02d}" for k in range(T - 1, 0, -1)]
@@ -261,37 +263,28 @@ def test_compare_steps_show_each_panels_state_in_lock_step(compare_run: Any) -> 
         assert not any(key == ("h", k, 0) for key, _, _ in snap["numbers"])
 
 
-def test_compare_captions_carry_every_runs_number(compare_run: Any) -> None:
+def test_compare_step_words_carry_every_runs_number(compare_run: Any) -> None:
     scene, runs, _ = compare_run
     for record in scene.timeline:
         if record.name.startswith("step_"):
             t = int(record.name[5:]) - 1
+            passage = scene.spec.script.passage_of(record.name)
             for run in runs:
-                assert format_number(run.trajectory.h[t, 0], 2) in record.caption
-            assert format_number(runs[0].trajectory.x[t, 0], 2) in record.caption
+                assert format_number(run.trajectory.h[t, 0], 2) in passage.text
+            assert format_number(runs[0].trajectory.x[t, 0], 2) in passage.text
 
 
-def test_compare_callouts_come_from_the_engine(compare_run: Any) -> None:
+def test_compare_callouts_are_the_scripts_and_each_is_spoken(compare_run: Any) -> None:
     scene, runs, _ = compare_run
-    from rnn_engine.insights import compare_insights, observations
-
-    labels = [r.label for r in runs]
-    insight_texts = {o.text for o in compare_insights(dict(zip(labels, [r.trajectory for r in runs], strict=True)))}
-    insight_texts |= {o.text for r in runs for o in observations(r.trajectory)}
     callouts = scene.callouts()
     assert callouts, "tanh, ReLU and sigmoid on a sine always differ in sign"
+    assert [c.text for c in callouts] == [c.text for c in scene.spec.script.callouts]
+    differences = scene.spec.script.passage_of("differences")
+    assert differences is not None and len(differences.clauses) == len(callouts)
     for c in callouts:
-        assert c.text in insight_texts or any(c.text.endswith(t) for t in insight_texts)
         for i, t in c.anchors:
             assert 0 <= i < len(runs) and 0 <= t < runs[i].trajectory.steps
-    closing = [r for r in scene.timeline if r.name == "closing"][0]
-    assert closing.caption.endswith(
-        next(
-            o.text
-            for o in compare_insights(dict(zip(labels, [r.trajectory for r in runs], strict=True)))
-            if o.kind == "final"
-        )
-    )
+    assert [r.name for r in scene.timeline][-2:] == ["differences", "closing"]
 
 
 def test_gradient_bars_are_the_product_of_the_factors(tmp_path: Any) -> None:

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.scene
 
 from scene_checks import check_layout, collect_numbers, dry_run_scene, make_spec  # noqa: E402
 
+from explainer.words.forms import Forms  # noqa: E402
 from rnn_engine.formatting import format_number  # noqa: E402
 from scenes.components.chain import UnrolledChain  # noqa: E402
 from scenes.components.state_chart import StateChart  # noqa: E402
@@ -114,21 +115,28 @@ def test_timeline_has_one_section_per_step_and_covers_the_video(played: Played) 
     assert scene.timeline[-1].end == pytest.approx(scene.renderer.time)
     last_step = scene.timeline[-2]
     assert last_step.start < scene.thumbnail_time < last_step.end
-    assert all(r.caption for r in scene.timeline)
+    assert tuple(r.name for r in scene.timeline) == scene.spec.script.sections()
 
 
-def test_steps_after_fast_after_play_at_the_fast_pace(played: Played) -> None:
+def test_every_section_lasts_as_long_as_its_words_and_its_animation(played: Played) -> None:
     scene = played.scene
     steps = [r for r in scene.timeline if r.name.startswith("step_")]
     for i, r in enumerate(steps, start=1):
-        budget = 2.0 if i <= 4 else 0.6
-        assert r.duration == pytest.approx(budget, abs=1e-6), (r.name, r.duration)
+        budget = 2.0 if i <= 4 else 0.6  # the animation's own time
+        words = scene.spec.script.min_seconds(r.name)
+        assert r.duration == pytest.approx(max(budget, words), abs=0.07), (r.name, r.duration, budget, words)
 
 
-def test_step_captions_state_the_computed_values(played: Played) -> None:
+def test_step_words_state_the_computed_values(played: Played) -> None:
     traj, pr = played.trajectory, played.precision
-    captions = {r.name: r.caption for r in played.scene.timeline}
-    for t in range(traj.steps):
-        cap = captions[f"step_{t + 1:02d}"]
-        assert cap.startswith(f"Step {t + 1}:")
-        assert format_number(traj.h[t, 0], pr) in cap
+    script = played.scene.spec.script
+    detailed = min(traj.steps, 4)
+    for t in range(detailed):
+        text = script.passage_of(f"step_{t + 1:02d}").text
+        assert text.startswith(f"Step {t + 1}.")
+        if not np.all(np.isfinite(traj.z[t])):
+            assert "too large to represent" in text
+            continue
+        for v in traj.h[t]:
+            said = Forms(pr).num(float(v))
+            assert said in text, (said, text)

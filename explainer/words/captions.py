@@ -18,7 +18,6 @@ A passage's text is cut into cues (:func:`cue_texts`); in a silent clip each cue
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -45,6 +44,7 @@ MAX_CPS = 20.0
 MIN_CUE = 1.0
 #: A cue shorter than this takes the next clause in too (a cue of "Step 3." alone would flash by).
 _SHORT_CUE = 30
+
 
 def _breakable(text: str) -> list[int]:
     """Positions of the spaces a line may break at (not around ``=``, ``×``, ``·``, ``%`` or ``→``)."""
@@ -110,11 +110,13 @@ def _phrases(text: str, start: int) -> list[tuple[str, int]]:
 
 @dataclass(frozen=True)
 class CueText:
-    """The lines of one cue, and which part of the passage's text it is: ``[start, end)`` character offsets."""
+    """The lines of one cue, which part of the passage's text it is (``[start, end)`` offsets),
+    and how many characters of each clause it holds (``pieces``: ``(clause index, characters)``)."""
 
     lines: tuple[str, ...]
     start: int
     end: int
+    pieces: tuple[tuple[int, int], ...] = ()
 
     @property
     def chars(self) -> int:
@@ -149,42 +151,48 @@ def cue_texts(clauses: Sequence[Clause]) -> list[CueText]:
     colons and semicolons, and a phrase longer than a cue at spaces. The passage's text
     is the clauses joined by single spaces; offsets refer to it.
     """
-    pieces: list[tuple[str, int, bool]] = []  # (text, offset, starts a clause)
+    pieces: list[tuple[str, int, bool, int]] = []  # (text, offset, starts a clause, clause index)
     offset = 0
-    for clause in clauses:
+    for ci, clause in enumerate(clauses):
         text = " ".join(clause.text.split())
         if not text:
             continue
         if _fits(text):
-            pieces.append((text, offset, True))
+            pieces.append((text, offset, True, ci))
         else:
             for i, (phrase, at) in enumerate(_phrases(text, offset)):
                 if _fits(phrase):
-                    pieces.append((phrase, at, i == 0))
+                    pieces.append((phrase, at, i == 0, ci))
                     continue
                 lines = wrap(phrase)
                 pos = at
                 for j in range(0, len(lines), MAX_LINES):
                     chunk = " ".join(lines[j : j + MAX_LINES])
-                    pieces.append((chunk, pos, i == 0 and j == 0))
+                    pieces.append((chunk, pos, i == 0 and j == 0, ci))
                     pos += len(chunk) + 1
         offset += len(text) + 1
     cues: list[CueText] = []
-    current: list[tuple[str, int, bool]] = []
+    current: list[tuple[str, int, bool, int]] = []
+
+    def close() -> None:
+        text = " ".join(p[0] for p in current)
+        per_clause: dict[int, int] = {}
+        for p in current:
+            per_clause[p[3]] = per_clause.get(p[3], 0) + len(p[0])
+        cues.append(CueText(tuple(wrap(text)), current[0][1], current[0][1] + len(text), tuple(per_clause.items())))
+
     for piece in pieces:
-        joined = " ".join(p for p, _, _ in [*current, piece])
+        joined = " ".join(p[0] for p in [*current, piece])
         # A new clause starts a new cue, unless the cue so far is short (a "Step 3.").
-        short = sum(len(p) for p, _, _ in current) < _SHORT_CUE
+        short = sum(len(p[0]) for p in current) < _SHORT_CUE
         if current and _fits(joined) and (not piece[2] or short):
             current.append(piece)
             continue
         if current:
-            text = " ".join(p for p, _, _ in current)
-            cues.append(CueText(tuple(wrap(text)), current[0][1], current[0][1] + len(text)))
+            close()
         current = [piece]
     if current:
-        text = " ".join(p for p, _, _ in current)
-        cues.append(CueText(tuple(wrap(text)), current[0][1], current[0][1] + len(text)))
+        close()
     return cues
 
 
@@ -219,37 +227,42 @@ def place_cues(passage: Passage, start: float, end: float) -> list[Cue]:
     """The passage's cues laid over ``[start, end]``, the time its sections took.
 
     Each clause gets a slot in proportion to its ``seconds`` (reading or speech time),
-    stretched to fill the window; a cue runs from where its first character is said to
-    where its last one is. Cues are contiguous and never shorter than :data:`MIN_CUE`
-    when the window allows it.
+    stretched to fill the window, and shares it among its cues by their characters; so a
+    cue is up while its words are read or said. A cue that would then be shorter than
+    :data:`MIN_CUE`, or faster than :data:`MAX_CPS`, takes time from a neighbour that can
+    spare it (the words stay in order, the cue just stays up a little longer).
     """
-    clauses = [c for c in passage.clauses if c.text.strip()]
+    clauses = list(passage.clauses)
     cues = cue_texts(clauses)
     if not cues or end <= start:
         return []
-    need = sum(c.seconds for c in clauses)
-    scale = (end - start) / need if need > 0 else 0.0
-    # Character offset -> time, clause by clause.
-    spans: list[tuple[int, int, float, float]] = []
-    offset, t = 0, start
-    for c in clauses:
-        n = len(c.text.strip())
-        d = c.seconds * scale if need > 0 else (end - start) / len(clauses)
-        spans.append((offset, offset + n, t, t + d))
-        offset += n + 1
-        t += d
-
-    def time_at(pos: int) -> float:
-        for a, b, t0, t1 in spans:
-            if pos <= b:
-                return t0 + (t1 - t0) * (max(pos, a) - a) / max(1, b - a)
-        return end
-
-    out = []
+    lengths = [len(" ".join(c.text.split())) for c in clauses]
+    total = sum(c.seconds for c in clauses)
+    window = end - start
+    if total > 0:
+        slot = [c.seconds * window / total for c in clauses]
+    else:
+        chars = sum(lengths) or 1
+        slot = [window * n / chars for n in lengths]
+    durations = [sum(slot[ci] * n / max(1, lengths[ci]) for ci, n in cue.pieces) for cue in cues]
+    need = [max(MIN_CUE, cue.chars / MAX_CPS) for cue in cues]
+    for i in range(len(cues)):
+        short = need[i] - durations[i]
+        for j in (i + 1, i - 1, i + 2, i - 2):
+            if short <= 1e-9:
+                break
+            if 0 <= j < len(cues):
+                spare = durations[j] - need[j]
+                if spare > 0:
+                    moved = min(spare, short)
+                    durations[j] -= moved
+                    durations[i] += moved
+                    short -= moved
+    out, t = [], start
     for i, cue in enumerate(cues):
-        t0 = start if i == 0 else out[-1].end
-        t1 = end if i == len(cues) - 1 else time_at(cue.end)
-        out.append(Cue(t0, max(t1, t0), cue.lines))
+        t1 = end if i == len(cues) - 1 else t + durations[i]
+        out.append(Cue(t, t1, cue.lines))
+        t = t1
     return out
 
 

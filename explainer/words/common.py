@@ -91,8 +91,8 @@ def values_list(forms: Forms, traj: Trajectory, count: int = 4) -> str:
 def rule_clause() -> str:
     """The update rule, in words that can be spoken."""
     return (
-        f"At each step the new state {sym('h', 't')} is f applied to {sym('W', 'x')} {sym('x', 't')} "
-        f"plus {sym('W', 'h')} {sym('h', 't-1')} plus b: the input, weighted, plus the memory, weighted, plus a bias"
+        f"Each new state {sym('h', 't')} is f of {sym('W', 'x')} {sym('x', 't')} plus {sym('W', 'h')} "
+        f"{sym('h', 't-1')} plus b: the weighted input, plus the weighted memory, plus a bias"
     )
 
 

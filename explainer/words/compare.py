@@ -81,6 +81,15 @@ def run_names(field: str, runs: Sequence[Run], f: Forms) -> list[Name]:
     return names
 
 
+def _with_all(names: Sequence[Name]) -> str:
+    """``with ReLU and sigmoid`` (one "with" for all), ``for the sine wave and the powers``."""
+    lead = {n.with_.split(" ", 1)[0] for n in names}
+    if len(lead) == 1:
+        word = lead.pop()
+        return f"{word} " + join([n.with_.split(" ", 1)[1] for n in names])
+    return join([n.with_ for n in names])
+
+
 def _shared_input(runs: Sequence[Run]) -> bool:
     x0 = runs[0].trajectory.x
     return all(np.array_equal(r.trajectory.x, x0, equal_nan=True) for r in runs)
@@ -111,9 +120,15 @@ def _intro(cfg: Config, runs: Sequence[Run], names: list[Name], f: Forms) -> Pas
             + norm
         )
     elif _shared_input(runs):
-        lead = f"The same input, {sequence_words(cfg)}, goes through {count_words(n)} RNNs that differ only in {what}: {listed}"
+        lead = (
+            f"The same input, {sequence_words(cfg)}, goes through {count_words(n)} RNNs "
+            f"that differ only in {what}: {listed}"
+        )
     else:
-        lead = f"{count_words(n).capitalize()} RNNs that differ in {what}, {listed}, read inputs of {cfg.sequence.length} steps"
+        lead = (
+            f"{count_words(n).capitalize()} RNNs that differ in {what}, {listed}, "
+            f"read inputs of {cfg.sequence.length} steps"
+        )
     said = [lead]
     p = runs[0].trajectory.params
     shared = []
@@ -135,7 +150,8 @@ def _step(runs: Sequence[Run], names: list[Name], t: int, f: Forms, shared: bool
     k = t + 1
     name = f"step_{k:02d}"
     if shared:
-        text = f"Step {k}: with the input at {f.num(float(runs[0].trajectory.x[t, 0]))}, {sym('h', k)} is {_states(runs, names, t, f)}"
+        x = f.num(float(runs[0].trajectory.x[t, 0]))
+        text = f"Step {k}: with the input at {x}, {sym('h', k)} is {_states(runs, names, t, f)}"
     else:
         inputs = join([f"{f.num(float(r.trajectory.x[t, 0]))} {nm.with_}" for r, nm in zip(runs, names, strict=True)])
         states = join([f.num(float(r.trajectory.h[t, 0])) for r in runs])
@@ -180,7 +196,7 @@ def _flag_callouts(runs: Sequence[Run], names: list[str], f: Forms) -> list[tupl
     never = [i for i, fs in enumerate(facts) if not any(x.kind == "sign" for x in fs)]
     if negative and never:
         parts = [f"down to {f.num(s.value('min'))} {names[i].with_}" for i, s in negative]
-        nevers = join([names[i].with_ for i in never])
+        nevers = _with_all([names[i] for i in never])
         spoken = f"h goes negative, {join(parts)}; {nevers} it never does"
         screen = (
             f"below 0: {join([names[i].short for i, _ in negative])}; never: {join([names[i].short for i in never])}"
@@ -208,11 +224,11 @@ def _memory_claims(runs: Sequence[Run], names: list[Name], f: Forms) -> tuple[st
                 s, sc = "x₁ has no effect at all", "no effect"
             elif g == "grows" or g == "explodes":
                 s = f"the trace of x₁ grows {f.times(ratio)}, to {f.num(impulse.value('last'))}"
-                sc = f"trace grows to {f.digits(impulse.value('last'))}"
+                sc = f"trace grows to {f.screen(impulse.value('last'))}"
             elif g == "survives":
                 kept = f"keeps {f.share(ratio)}" if ratio < 1 else "holds"
                 s = f"the trace of x₁ survives: it {kept}, {f.num(impulse.value('last'))} at step {r.trajectory.steps}"
-                sc = f"trace {kept.replace('keeps', 'keeps')}: {f.digits(impulse.value('last'))}"
+                sc = f"trace {kept}: {f.screen(impulse.value('last'))}"
             else:
                 s = f"the trace of x₁ {GRADE_WORDS[g or 'shrinks']}: {f.share(ratio)} is left"
                 sc = f"{f.share(ratio)} of the trace left"
@@ -237,7 +253,8 @@ def _memory_claims(runs: Sequence[Run], names: list[Name], f: Forms) -> tuple[st
                 screen.append(f"{nm.short}: {f.share(ratio)}")
             else:
                 spoken.append(
-                    f"{nm.with_}, the gradient reaching step 1 is {f.times(ratio)} larger: it {GRADE_WORDS[g or 'grows']}"
+                    f"{nm.with_}, the gradient reaching step 1 is {f.times(ratio)} larger: "
+                    f"it {GRADE_WORDS[g or 'grows']}"
                 )
                 screen.append(f"{nm.short}: {f.times(ratio)}")
     return "; ".join(spoken), "; ".join(screen)
@@ -260,7 +277,7 @@ def _script(cfg: Config, runs: Sequence[Run], lead: str) -> Script:
             "together",
             "All runs together",
             ("together",),
-            (Clause(sentence(f"All {len(runs)} runs on one chart of h: {sym('h', T)} ends at {finals}")),),
+            (Clause(sentence(f"All {count_words(len(runs))} runs on one chart of h: {sym('h', T)} ends at {finals}")),),
         )
     )
     flags = _flag_callouts(runs, names, f)

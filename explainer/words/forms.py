@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from rnn_engine.formatting import format_number
+from rnn_engine.formatting import format_number, screen_number
 
 __all__ = ["Forms", "article", "join", "plural", "sentence", "steps_phrase", "sym"]
 
@@ -130,6 +130,18 @@ class Forms:
             v = 0.0
         return format_number(v, self.precision)
 
+    def screen(self, v: float) -> str:
+        """``v`` as a text label on screen writes it (``0.31``, ``1.54×10⁻⁴``)."""
+        v = float(v)
+        if math.isfinite(v) and abs(v) < RESIDUE:
+            v = 0.0
+        return screen_number(v, self.precision)
+
+    def at_most(self, v: float) -> str:
+        """An upper bound, rounded up at the screen's precision, so that "at most" stays true."""
+        step = 10.0**-self.precision
+        return self.num(math.ceil(float(v) / step - 1e-9) * step)
+
     def num(self, v: float) -> str:
         """``v`` as said: ``0.31``, ``minus 0.35``, ``1.34 times 10 to the 154``, ``overflow``."""
         text = self.digits(v)
@@ -172,7 +184,11 @@ class Forms:
         return "less than 1 in a trillion"
 
     def times(self, r: float) -> str:
-        """A gain, ``r > 1``: ``about 1.8 times``, ``about 40 times``, ``about 2,000 times``, ``about 10 to the 40 times``."""
+        """A gain, ``r > 1``: ``about 1.8 times``, ``about 40 times``, ``about 2,000 times``,
+        ``about 10 to the 40 times``.
+
+        (Two significant digits; ten million and more as a power of ten.)
+        """
         r = abs(float(r))
         if not math.isfinite(r):
             return "without bound"

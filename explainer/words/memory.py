@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from explainer.config import Config
-from explainer.words.common import fast_groups, sequence_words, span_words, trend_words
+from explainer.words.common import fast_groups, plain_number, sequence_words, span_words, trend_words
 from explainer.words.forms import Forms, sentence, sym
 from explainer.words.phrases import GRADE_WORDS, Phrases
 from rnn_engine.facts import perturbation_facts, run_facts
@@ -32,11 +32,12 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
     change = (
         "set to 0"
         if cfg.memory.drop
-        else f"{'raised' if cfg.memory.delta > 0 else 'lowered'} by {f.num(abs(cfg.memory.delta))}"
+        else f"{'raised' if cfg.memory.delta > 0 else 'lowered'} by {plain_number(abs(cfg.memory.delta))}"
     )
     intro = [
         f"Two runs of the same RNN on {sequence_words(cfg)}",
-        f"They differ only at step {k}: {sym('x', k)} is {f.num(xk)} in the original and {f.num(xk2)} in the other, {change}",
+        f"They differ only at step {k}: {sym('x', k)} is {f.num(xk)} in the original "
+        f"and {f.num(xk2)} in the other, {change}",
         "How long does that one change echo?",
     ]
     passages = [Passage("intro", "Two runs", ("intro",), tuple(Clause(sentence(s)) for s in intro))]
@@ -48,7 +49,10 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
         if s < k:
             return f"Step {s}: the inputs are still the same, so both runs reach {sym('h', s)} = {h0}"
         if s == k:
-            return f"Step {s}: here the inputs differ, {f.num(xk)} against {f.num(xk2)}: {sym('h', s)} is {h0} against {h1}, a gap of {f.num(float(gap[t]))}"
+            return (
+                f"Step {s}: here the inputs differ, {f.num(xk)} against {f.num(xk2)}: "
+                f"{sym('h', s)} is {h0} against {h1}, a gap of {f.num(float(gap[t]))}"
+            )
         return f"Step {s}: the inputs agree again, but the states still differ by {f.num(float(gap[t]))}, {h0} against {h1}"
 
     for t in range(detailed):
@@ -59,7 +63,8 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
         if b < k:
             text = f"{span_words(a, b)}: the inputs are still the same, and so are the states"
         elif a <= k <= b:
-            text = f"{span_words(a, b)}: at step {k} the inputs differ, and the gap {trend_words(f, [float(g) for g in gap[a - 1 : b]])}"
+            moves = trend_words(f, [float(g) for g in gap[a - 1 : b]])
+            text = f"{span_words(a, b)}: at step {k} the inputs differ, and the gap {moves}"
         else:
             text = f"{span_words(a, b)}: the gap {trend_words(f, [float(g) for g in gap[a - 1 : b]])}"
         passages.append(Passage(f"steps_{a:02d}_{b:02d}", f"t = {a}-{b}", sections, (Clause(sentence(text)),)))
@@ -96,7 +101,7 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
         closing.append(
             f"The change at step {k} moved h by {f.num(first)}; at step {T} the gap is {f.num(last)}, so {left}"
         )
-        screen.append(f"gap: {f.digits(first)} at t = {k}, {f.digits(last)} at t = {T}")
+        screen.append(f"gap: {f.screen(first)} at t = {k}, {f.screen(last)} at t = {T}")
         if any(x.kind == "effect_reverses" for x in facts):
             closing.append("Along the way the perturbed run crosses the original: the effect changes sign")
     notes = [x for x in run_facts(original) if x.kind in ("saturation", "dead", "explosion", "overflow", "oscillation")]

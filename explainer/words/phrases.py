@@ -145,9 +145,9 @@ class Phrases:
         spoken = (
             f"The slope of {self.act.display} is at most {slope_words}, so with {sym('W', 'h')} at "
             f"{self.f.num(fact.value('w_h'))} each step back multiplies the gradient by at most "
-            f"{self.f.num(bound)}: it has to shrink"
+            f"{self.f.at_most(bound)}: it has to shrink"
         )
-        return Said(spoken, f"each step back: at most × {self.f.digits(bound)}", "factor_bound")
+        return Said(spoken, f"each step back: at most × {self.f.at_most(bound)}", "factor_bound")
 
     def impulse(self, fact: Fact, survival: Fact | None) -> Said:
         f, T = self.f, self.T
@@ -170,7 +170,7 @@ class Phrases:
                 f". The gradient back to step 1 {GRADE_WORDS[survival.grade]} all the same: "
                 f"{self.act.display} is nearly flat there, so learning barely sees that input"
             )
-        screen = f"x₁'s trace at step {T}: {f.digits(last)}"
+        screen = f"x₁'s trace at step {T}: {f.screen(last)}"
         return Said(self._who(trace), screen, "impulse", g)
 
     # -- what the state does -----------------------------------------------------------
@@ -193,7 +193,10 @@ class Phrases:
         f = self.f
         a, b = fact.steps
         lead = f"{self.act.display} does not squash large values: " if not self.who else ""
-        spoken = f"{lead}from step {a} {self.h} grows {f.times(fact.value('rate'))} per step, to {f.num(fact.value('end'))} at step {b}"
+        spoken = (
+            f"{lead}from step {a} {self.h} grows {f.times(fact.value('rate'))} per step, "
+            f"to {f.num(fact.value('end'))} at step {b}"
+        )
         return Said(self._who(spoken), f"{self.h} grows {f.times(fact.value('rate'))} per step", "growth")
 
     def explosion(self, fact: Fact) -> Said:
@@ -210,7 +213,7 @@ class Phrases:
                 f"{self.h} reaches {f.num(fact.value('peak'))} at step {int(fact.value('peak_step'))}, "
                 "far outside the range an activation is meant to work in"
             )
-            screen = f"{self.h} reaches {f.digits(fact.value('peak'))}"
+            screen = f"{self.h} reaches {f.screen(fact.value('peak'))}"
         return Said(self._who(spoken), screen, "explosion")
 
     def overflow(self, fact: Fact) -> Said:
@@ -247,7 +250,7 @@ class Phrases:
             f"From step {k} {self.h} stays at {f.num(fact.value('value'))}: with the input constant, "
             "the cell has reached a fixed point"
         )
-        return Said(self._who(spoken), f"{self.h} settles at {f.digits(fact.value('value'))}", "settles")
+        return Said(self._who(spoken), f"{self.h} settles at {f.screen(fact.value('value'))}", "settles")
 
     def sign(self, fact: Fact) -> Said:
         f = self.f
@@ -255,12 +258,12 @@ class Phrases:
             f"{self.h} goes negative at {steps_phrase(fact.steps)}, down to {f.num(fact.value('min'))} "
             f"at step {int(fact.value('min_step'))}"
         )
-        return Said(self._who(spoken), f"{self.h} goes down to {f.digits(fact.value('min'))}", "sign")
+        return Said(self._who(spoken), f"{self.h} goes down to {f.screen(fact.value('min'))}", "sign")
 
     def positive(self, fact: Fact) -> Said:
         f = self.f
         spoken = f"sigmoid never goes negative: h stays between 0 and 1, here around {f.num(fact.value('mean'))}"
-        return Said(self._who(spoken), f"h stays in (0, 1), around {f.digits(fact.value('mean'))}", "positive")
+        return Said(self._who(spoken), f"h stays in (0, 1), around {f.screen(fact.value('mean'))}", "positive")
 
     def trend(self, fact: Fact) -> Said | None:
         f, T = self.f, self.T
@@ -270,7 +273,7 @@ class Phrases:
             last = f.vec([float(v) for v in self.traj.h[-1]])
             return Said(
                 self._who(f"At step {T} the state is {last}"),
-                f"{sym('h', T)} = ({', '.join(f.digits(float(v)) for v in self.traj.h[-1])})",
+                f"{sym('h', T)} = ({', '.join(f.screen(float(v)) for v in self.traj.h[-1])})",
                 "trend",
             )
         first, last = fact.value("first"), fact.value("last")
@@ -286,7 +289,7 @@ class Phrases:
                 f"Over {T} steps {what} swings between {f.num(fact.value('min'))} and {f.num(fact.value('max'))}, "
                 f"ending at {f.num(last)}"
             )
-        return Said(self._who(spoken), f"{sym('h', T) if self.scalar else 'state'} ends at {f.digits(last)}", "trend")
+        return Said(self._who(spoken), f"{sym('h', T) if self.scalar else 'state'} ends at {f.screen(last)}", "trend")
 
     def say(self, fact: Fact, facts: tuple[Fact, ...] = ()) -> Said | None:
         """The words for ``fact`` (``None`` for kinds that are not said on their own)."""

@@ -22,7 +22,7 @@ from explainer.words.common import (
     trend_words,
     values_list,
 )
-from explainer.words.forms import Forms, join, sentence, sym
+from explainer.words.forms import Forms, sentence, steps_phrase, sym
 from explainer.words.phrases import Phrases
 from rnn_engine.activations import get_activation
 from rnn_engine.forward import Trajectory
@@ -154,7 +154,7 @@ def _fast(traj: Trajectory, a: int, b: int, f: Forms) -> Passage:
     before = [r for k in range(1, a) for r in regimes(traj)[k - 1]]
     if act.dies:
         clipped = [k for k in range(a, b + 1) if "clipped" in regimes(traj)[k - 1]]
-        how = f", clipped to 0 at {join([str(k) for k in clipped])}" if clipped else ", ReLU passing it through"
+        how = f", clipped to 0 at {steps_phrase(clipped)}" if clipped else ", ReLU passing it through"
     elif all(r == "saturated" for r in reg):
         how = f", {act.display} saturated"
     elif "saturated" in reg:
