@@ -53,7 +53,8 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
                 f"Step {s}: here the inputs differ, {f.num(xk)} against {f.num(xk2)}: "
                 f"{sym('h', s)} is {h0} against {h1}, a gap of {f.num(float(gap[t]))}"
             )
-        return f"Step {s}: the inputs agree again, but the states still differ by {f.num(float(gap[t]))}, {h0} against {h1}"
+        gap_t = f.num(float(gap[t]))
+        return f"Step {s}: the inputs agree again, but the states still differ by {gap_t}, {h0} against {h1}"
 
     for t in range(detailed):
         name = f"step_{t + 1:02d}"
