@@ -1,0 +1,228 @@
+"""From words to timed speech: a script (sections of clauses) in, a :class:`Narration` out.
+
+Each clause is synthesised on its own, so its start inside its section is known exactly
+and the animation can follow the sentence. Between clauses the narration leaves the
+pauses of :class:`Pauses`: a short gap inside a sentence, a longer one after a sentence,
+and a breath after each section (which the timeline adds when it places the sections).
+
+Clips come from the :class:`~explainer.voice.cache.SpeechCache` when they can; only the
+missing ones are sent to the voice, in one batch, and each distinct text only once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from explainer.voice.audio import SAMPLE_RATE, AudioClip, resample, trim_silence
+from explainer.voice.cache import SpeechCache, speech_key
+from explainer.voice.errors import VoiceError
+from explainer.voice.synth import Synthesizer, check_speed, clean_text
+
+__all__ = ["Narration", "Pauses", "SpokenClause", "SpokenSection", "ends_sentence", "lay_out", "narrate"]
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silences the narration leaves, in seconds.
+
+    Attributes
+    ----------
+    clause
+        After a clause that does not end a sentence.
+    sentence
+        After a clause that ends a sentence (``.``, ``!``, ``?``, ``…``).
+    section
+        After a section's last clause: the breath before the next section.
+    """
+
+    clause: float = 0.15
+    sentence: float = 0.4
+    section: float = 0.8
+
+    def __post_init__(self) -> None:
+        for name in ("clause", "sentence", "section"):
+            if not 0.0 <= getattr(self, name) <= 10.0:
+                raise ValueError(f"pause {name!r} must be between 0 and 10 s, got {getattr(self, name)}")
+
+
+@dataclass(frozen=True)
+class SpokenClause:
+    """One clause's text and its time span, in seconds from the start of its section."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class SpokenSection:
+    """A section's clauses, the sound to play and how long it speaks.
+
+    Attributes
+    ----------
+    name
+        The script's name for the section.
+    clauses
+        Each clause's span from the section's start (exact for synthetic voices, estimated
+        for a recorded take: see :attr:`Narration.exact`).
+    audio
+        ``(offset, clip)`` pairs: what to play, offset from the section's start.
+    speech
+        Seconds from the section's start to the end of its last sound.
+    pause_after
+        The breath the section asks for after its speech.
+    """
+
+    name: str
+    clauses: tuple[SpokenClause, ...]
+    audio: tuple[tuple[float, AudioClip], ...]
+    speech: float
+    pause_after: float
+
+    @property
+    def duration(self) -> float:
+        """Speech plus the breath after it: the least time the section needs."""
+        return self.speech + self.pause_after
+
+
+@dataclass(frozen=True)
+class Narration:
+    """Timed speech for a whole script.
+
+    Attributes
+    ----------
+    sections
+        In script order.
+    sample_rate
+        Rate of every clip.
+    voice
+        The voice's identity (or ``"recorded"``).
+    exact
+        Whether clause times are measured (synthetic voices) or estimated (recorded takes).
+    synthesized
+        How many clips the voice had to synthesise (0 when the cache had them all).
+    """
+
+    sections: tuple[SpokenSection, ...]
+    sample_rate: int
+    voice: str
+    exact: bool
+    synthesized: int = 0
+
+    def __iter__(self) -> Iterator[SpokenSection]:
+        return iter(self.sections)
+
+    def section(self, name: str) -> SpokenSection:
+        for s in self.sections:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def sequential_starts(self, lead_in: float = 0.0) -> list[float]:
+        """Section starts when each section follows the previous one's speech and breath directly."""
+        starts, t = [], lead_in
+        for s in self.sections:
+            starts.append(t)
+            t += s.duration
+        return starts
+
+    def placements(self, starts: Sequence[float]) -> list[tuple[float, AudioClip]]:
+        """``(start in the video, clip)`` for every clip, given each section's start in the video."""
+        if len(starts) != len(self.sections):
+            raise ValueError(f"{len(starts)} section starts for {len(self.sections)} sections")
+        return [(float(t0) + off, clip) for t0, s in zip(starts, self.sections, strict=True) for off, clip in s.audio]
+
+
+_CLOSERS = " \"')]}»”’"
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a clause ends a sentence (its last mark, past quotes and brackets, is . ! ? or …)."""
+    return text.rstrip(_CLOSERS).endswith((".", "!", "?", "…"))
+
+
+def lay_out(name: str, texts: Sequence[str], clips: Sequence[AudioClip], pauses: Pauses) -> SpokenSection:
+    """Place a section's clauses one after another with the pauses between them."""
+    clauses, audio, t = [], [], 0.0
+    for i, (text, clip) in enumerate(zip(texts, clips, strict=True)):
+        if i:
+            t += pauses.sentence if ends_sentence(texts[i - 1]) else pauses.clause
+        clauses.append(SpokenClause(text, t, t + clip.duration))
+        audio.append((t, clip))
+        t += clip.duration
+    return SpokenSection(name, tuple(clauses), tuple(audio), t, pauses.section if clauses else 0.0)
+
+
+def _cleaned(script: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    out = {}
+    for name, clauses in script.items():
+        if isinstance(clauses, str):
+            raise ValueError(f"section {name!r}: clauses must be a list of texts, not one string")
+        texts = []
+        for i, text in enumerate(clauses, 1):
+            try:
+                texts.append(clean_text(text))
+            except ValueError as e:
+                raise ValueError(f"section {name!r}, clause {i}: {e}") from None
+        out[str(name)] = texts
+    return out
+
+
+def narrate(
+    script: Mapping[str, Sequence[str]],
+    voice: Synthesizer,
+    *,
+    speed: float = 1.0,
+    cache: SpeechCache | Path | str | None = None,
+    pauses: Pauses | None = None,
+    sample_rate: int = SAMPLE_RATE,
+) -> Narration:
+    """Speak a script with a synthetic voice.
+
+    Parameters
+    ----------
+    script
+        Section name -> the section's clauses (sentences or parts of one), in order.
+    voice
+        A :class:`~explainer.voice.synth.Synthesizer` (:class:`NeuralVoice`, :class:`EspeakVoice`).
+    speed
+        1.0 is the voice's natural pace; 0.7-1.5 allowed.
+    cache
+        Where synthesised clips are kept (a folder or a :class:`SpeechCache`); None: no cache.
+    pauses
+        The silences between clauses and after sections (default :class:`Pauses()`).
+    sample_rate
+        Rate of the clips returned.
+
+    Raises
+    ------
+    ValueError
+        A clause with nothing to speak, a speed out of range (message names section and clause).
+    VoiceError
+        The voice failed or produced no sound.
+    """
+    speed = check_speed(speed)
+    pauses = pauses or Pauses()
+    store = SpeechCache(cache) if isinstance(cache, str | Path) else cache
+    texts = _cleaned(script)
+    clips: dict[str, AudioClip] = {}
+    keys = {t: speech_key(t, voice.identity, speed, sample_rate) for ts in texts.values() for t in ts}
+    if store is not None:
+        for text, key in keys.items():
+            hit = store.get(key, sample_rate)
+            if hit is not None:
+                clips[text] = hit
+    missing = [t for t in keys if t not in clips]
+    if missing:
+        for text, raw in zip(missing, voice.synthesize(missing, speed), strict=True):
+            samples = resample(trim_silence(raw, voice.sample_rate), voice.sample_rate, sample_rate)
+            if samples.size == 0:
+                raise VoiceError(f"{voice.name} produced no sound for {text!r}")
+            clip = AudioClip(samples, sample_rate)
+            clips[text] = clip
+            if store is not None:
+                store.put(keys[text], clip)
+    sections = tuple(lay_out(name, ts, [clips[t] for t in ts], pauses) for name, ts in texts.items())
+    return Narration(sections, sample_rate, voice.identity, exact=True, synthesized=len(missing))
