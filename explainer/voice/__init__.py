@@ -25,7 +25,7 @@ from explainer.voice.meter import Loudness, frame_rms_dbfs, measure_loudness, rm
 from explainer.voice.mux import AUDIO_CODECS, mux_track, video_duration
 from explainer.voice.neural import NeuralVoice
 from explainer.voice.recorded import load_take, load_takes, narrate_recorded
-from explainer.voice.script import Narration, Pauses, SpokenClause, SpokenSection, narrate
+from explainer.voice.script import Narration, Pauses, SectionLevel, SpokenClause, SpokenSection, narrate
 from explainer.voice.synth import MAX_SPEED, MIN_SPEED, Synthesizer
 from explainer.voice.track import assemble_track
 from explainer.voice.voices import SYNTHESIZERS, VOICE_KINDS, open_voice
@@ -45,6 +45,7 @@ __all__ = [
     "Narration",
     "NeuralVoice",
     "Pauses",
+    "SectionLevel",
     "SpeechCache",
     "SpokenClause",
     "SpokenSection",

@@ -11,16 +11,29 @@ missing ones are sent to the voice, in one batch, and each distinct text only on
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from explainer.voice.audio import SAMPLE_RATE, AudioClip, resample, trim_silence
 from explainer.voice.cache import SpeechCache, speech_key
 from explainer.voice.errors import VoiceError
+from explainer.voice.meter import rms_dbfs, window_rms_dbfs
 from explainer.voice.synth import Synthesizer, check_speed, clean_text
 
-__all__ = ["Narration", "Pauses", "SpokenClause", "SpokenSection", "ends_sentence", "lay_out", "narrate"]
+__all__ = [
+    "Narration",
+    "Pauses",
+    "SectionLevel",
+    "SpokenClause",
+    "SpokenSection",
+    "ends_sentence",
+    "lay_out",
+    "narrate",
+]
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,50 @@ class Narration:
         if len(starts) != len(self.sections):
             raise ValueError(f"{len(starts)} section starts for {len(self.sections)} sections")
         return [(float(t0) + off, clip) for t0, s in zip(starts, self.sections, strict=True) for off, clip in s.audio]
+
+    def levels(self, track: np.ndarray, starts: Sequence[float]) -> list[SectionLevel]:
+        """RMS levels per section of an assembled ``track`` whose sections start at ``starts``.
+
+        For checks such as "every section's speech is above -30 dBFS and its pauses are digital
+        zero". A section's silence is every gap between its clips, plus the gap from its last
+        clip to the next section's first clip (or the end of the track).
+        """
+        sr = self.sample_rate
+        pairs = zip(starts, self.sections, strict=True)
+        placed = [[(float(t0) + off, clip) for off, clip in s.audio] for t0, s in pairs]
+        out = []
+        for i, (section, clips) in enumerate(zip(self.sections, placed, strict=True)):
+            later = [t for p in placed[i + 1 :] for t, _c in p[:1]]
+            end_of_silence = later[0] if later else len(track) / sr
+            spans = [(t, t + c.duration) for t, c in clips]
+            gaps = [(b, a) for (_x, b), (a, _y) in zip(spans, spans[1:], strict=False)]
+            if spans:
+                gaps.append((spans[-1][1], end_of_silence))
+            speech = _concat(track, sr, spans)
+            silence = _concat(track, sr, gaps)
+            quietest = min((window_rms_dbfs(track, sr, a, b) for a, b in spans), default=-math.inf)
+            out.append(SectionLevel(section.name, rms_dbfs(speech), quietest, rms_dbfs(silence), silence.size / sr))
+        return out
+
+
+@dataclass(frozen=True)
+class SectionLevel:
+    """RMS levels (dBFS) of one section of a track: its speech, its quietest clip and its silences.
+
+    ``silence`` is ``-inf`` when every pause is digital zero; ``silence_seconds`` says how much
+    pause was measured.
+    """
+
+    name: str
+    speech: float
+    quietest_clip: float
+    silence: float
+    silence_seconds: float
+
+
+def _concat(track: np.ndarray, sr: int, spans: Sequence[tuple[float, float]]) -> np.ndarray:
+    parts = [track[max(0, round(a * sr)) : max(0, round(b * sr))] for a, b in spans if b > a]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 
 _CLOSERS = " \"')]}»”’"
