@@ -10,6 +10,7 @@ import math
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -18,6 +19,7 @@ import pytest
 
 from explainer.voice import (
     EspeakVoice,
+    Narration,
     NeuralVoice,
     Pauses,
     SpeechCache,
@@ -63,6 +65,26 @@ def espeak() -> Iterator[EspeakVoice]:
 @pytest.fixture(params=["piper", "espeak"])
 def voice(request):
     return request.getfixturevalue(request.param)
+
+
+PAUSES = Pauses(clause=0.15, sentence=0.4, section=0.8)
+
+
+@dataclass
+class Spoken:
+    voice: object
+    narration: Narration
+    cache: Path
+    calls: list[list[str]]
+
+
+@pytest.fixture(scope="module", params=["piper", "espeak"])
+def spoken(request, tmp_path_factory) -> Spoken:
+    """SCRIPT narrated once per voice into a fresh cache (shared by the tests that only read it)."""
+    voice = request.getfixturevalue(request.param)
+    counting = CountingVoice(voice)
+    cache = tmp_path_factory.mktemp(f"speech-{request.param}")
+    return Spoken(voice, narrate(SCRIPT, counting, cache=cache, pauses=PAUSES), cache, counting.calls)
 
 
 class CountingVoice:
@@ -111,10 +133,10 @@ class ToneVoice:
         pass
 
 
-def test_voice_speaks_each_clause_with_silent_pauses(voice, tmp_path):
-    pauses = Pauses(clause=0.15, sentence=0.4, section=0.8)
-    n = narrate(SCRIPT, voice, cache=tmp_path / "cache", pauses=pauses)
+def test_voice_speaks_each_clause_with_silent_pauses(spoken):
+    pauses, n = PAUSES, spoken.narration
     assert n.exact and n.synthesized == 5
+    assert len(spoken.calls) == 1 and len(spoken.calls[0]) == 5  # one batch, every clause once
     assert [s.name for s in n] == list(SCRIPT)
     clips = [clip for s in n for _off, clip in s.audio]
     assert all(c.sample_rate == n.sample_rate == 48_000 for c in clips)
@@ -146,19 +168,17 @@ def test_voice_speaks_each_clause_with_silent_pauses(voice, tmp_path):
         assert window_rms_dbfs(track, sr, a, b) == -math.inf
 
 
-def test_second_render_synthesises_nothing(voice, tmp_path):
-    counting = CountingVoice(voice)
-    first = narrate(SCRIPT, counting, cache=tmp_path)
-    assert len(counting.calls) == 1 and len(counting.calls[0]) == 5  # one batch, every clause once
+def test_second_render_synthesises_nothing(spoken):
+    first = spoken.narration
     # A fresh voice object of the same kind: no process is started, nothing is synthesised.
-    fresh = CountingVoice(type(voice)())
-    second = narrate(SCRIPT, fresh, cache=SpeechCache(tmp_path))
+    fresh = CountingVoice(type(spoken.voice)())
+    second = narrate(SCRIPT, fresh, cache=SpeechCache(spoken.cache), pauses=PAUSES)
     assert fresh.calls == [] and second.synthesized == 0
     assert fresh.inner.process_starts == 0
     for s1, s2 in zip(first, second, strict=True):
         for (_o1, c1), (_o2, c2) in zip(s1.audio, s2.audio, strict=True):
             assert np.array_equal(c1.samples, c2.samples)
-    assert not list(tmp_path.rglob("*.part"))
+    assert not list(spoken.cache.rglob("*.part")) and len(list(spoken.cache.rglob("*.npy"))) == 5
 
 
 def test_faster_speech_is_shorter_and_cached_apart(voice, tmp_path):
@@ -251,8 +271,8 @@ def test_bad_script_is_refused_before_any_synthesis(script, speed, message):
     assert tone.texts == []
 
 
-def test_finished_narration_is_at_target_loudness_without_clicks(voice, tmp_path):
-    n = narrate(SCRIPT, voice, cache=tmp_path)
+def test_finished_narration_is_at_target_loudness_without_clicks(spoken, tmp_path):
+    n = spoken.narration
     sr = n.sample_rate
     starts = n.sequential_starts(lead_in=0.5)
     total = starts[-1] + n.sections[-1].duration
@@ -281,3 +301,15 @@ def test_finished_narration_is_at_target_loudness_without_clicks(voice, tmp_path
     narrated = mux_track(video, track, sr, tmp_path / "narrated.mp4")
     heard = measure_loudness(decode_audio(narrated), sr)
     assert -17.0 <= heard.integrated <= -15.0 and heard.true_peak < -1.0, heard
+
+
+def test_two_piper_processes_keep_clause_order(piper):
+    script = {"a": ["The hidden state carries what it has seen.", "Yes."], "b": ["One number at a time.", "No."]}
+    with NeuralVoice(processes=2) as pair:
+        n = narrate(script, pair)
+        assert pair.process_starts == 2 and len(pair.pids) == 2
+    durations = {c.text: c.end - c.start for s in n for c in s.clauses}
+    assert list(durations) == [t for ts in script.values() for t in ts]
+    assert max(durations["Yes."], durations["No."]) < 0.6 * durations["One number at a time."]
+    assert durations["The hidden state carries what it has seen."] > durations["One number at a time."]
+    assert pair.pids == []  # closed
