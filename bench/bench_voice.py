@@ -10,7 +10,8 @@ process (the model load is paid once per process, not per clip).
 Run from the repository root::
 
     python bench/bench_voice.py               # ~30 s script
-    python bench/bench_voice.py --repeat 2    # the same script twice over: ~60 s of speech
+    python bench/bench_voice.py --repeat 2    # the script twice over (reworded): ~60 s of speech
+    python bench/bench_voice.py --render-factor 0.5   # also: synthesis overlapped with a stand-in render
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from explainer.voice import (  # noqa: E402
     mux_track,
     narrate,
     normalize_loudness,
+    start_narration,
 )
 
 #: About 30 s of narration at a natural pace, in clauses as the words module will write them.
@@ -76,6 +78,13 @@ def timed(fn):
     t = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t
+
+
+def timed_cpu(fn):
+    """Result, wall seconds and this process's CPU seconds (load-independent, unlike wall time)."""
+    t, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - t, time.process_time() - c
 
 
 def audio_seconds(buffers: list[np.ndarray], rate: int) -> float:
@@ -139,23 +148,62 @@ def bench_pipeline(script: dict[str, list[str]], voice_factory, label: str, fold
     starts = narration.sequential_starts(lead_in=0.5)
     total = starts[-1] + narration.sections[-1].duration
     track, t_asm = timed(lambda: assemble_track(narration.placements(starts), total, SAMPLE_RATE))
-    done, t_norm = timed(lambda: normalize_loudness(track, SAMPLE_RATE))
+    done, t_norm, c_norm = timed_cpu(lambda: normalize_loudness(track, SAMPLE_RATE))
     level = measure_loudness(done, SAMPLE_RATE)
     print(
         f"{label:6s} track {total:4.1f} s: assemble {t_asm * 1000:5.1f} ms, normalise {t_norm:5.2f} s"
-        f" -> {level.integrated:.1f} LUFS, {level.true_peak:.1f} dBTP, LRA {level.loudness_range:.1f} LU"
+        f" ({c_norm:5.2f} s CPU) -> {level.integrated:.1f} LUFS, {level.true_peak:.1f} dBTP,"
+        f" LRA {level.loudness_range:.1f} LU"
     )
-    video = folder / f"{label}.mp4"
-    _silent_video(video, total)
-    _, t_mux = timed(lambda: mux_track(video, done, SAMPLE_RATE, folder / f"{label}_narrated.mp4"))
-    print(f"{label:6s} mux into a {total:.0f} s mp4 (AAC, faststart): {t_mux:5.2f} s")
+    for kind in ("mp4", "webm"):
+        video = folder / f"{label}.{kind}"
+        _silent_video(video, total)
+        dst = folder / f"{label}_narrated.{kind}"
+        _, t_mux, c_mux = timed_cpu(lambda video=video, dst=dst: mux_track(video, done, SAMPLE_RATE, dst))
+        print(f"{label:6s} mux into a {total:.0f} s {kind}: {t_mux:5.2f} s ({c_mux:5.2f} s CPU)")
+
+
+def _busy(seconds: float) -> None:
+    """Stand-in for rendering a section: CPU work in this thread (it holds the GIL, as drawing does)."""
+    end = time.process_time() + seconds
+    x = 0
+    while time.process_time() < end:
+        x += 1
+
+
+def bench_overlap(script: dict[str, list[str]], render_factor: float, folder: Path) -> None:
+    """Synthesis then render, against synthesis in the background while each section renders."""
+    words = {name: sum(len(c.split()) for c in cs) for name, cs in script.items()}
+    render = {name: render_factor * n / 2.5 for name, n in words.items()}  # ~2.5 words per second of speech
+    with NeuralVoice() as voice:
+        voice.synthesize(["Hello."])  # warm, as in a batch after the first clip
+
+        def sequential() -> None:
+            narration = narrate(script, voice, cache=folder / "seq")
+            for s in narration:
+                _busy(render[s.name])
+
+        def overlapped() -> None:
+            pending = start_narration(script, voice, cache=folder / "bg")
+            for name in script:
+                pending.section(name)
+                _busy(render[name])
+            pending.result()
+
+        _, t_seq = timed(sequential)
+        _, t_bg = timed(overlapped)
+    total = sum(render.values())
+    print(
+        f"piper  render stand-in {total:4.1f} s CPU: synthesis then render {t_seq:5.1f} s,"
+        f" synthesis in the background while rendering {t_bg:5.1f} s"
+    )
 
 
 def _silent_video(path: Path, seconds: float, fps: int = 30) -> None:
     import av
 
     with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=fps)
+        s = c.add_stream("libx264" if path.suffix == ".mp4" else "libvpx-vp9", rate=fps)
         s.width, s.height, s.pix_fmt = 320, 180, "yuv420p"
         img = np.zeros((180, 320, 3), np.uint8)
         for i in range(round(seconds * fps)):
@@ -170,8 +218,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=1, help="say the script this many times over (1: ~30 s)")
     ap.add_argument("--repeats", type=int, default=2, help="runs of each piper case (best is reported)")
+    ap.add_argument(
+        "--render-factor",
+        type=float,
+        default=0.0,
+        help="CPU seconds of stand-in rendering per second of speech for the overlap case, e.g. 0.5"
+        " (default 0: skipped; only meaningful on an otherwise idle machine)",
+    )
     args = ap.parse_args()
-    script = {f"{name}_{r}": clauses for r in range(args.repeat) for name, clauses in SCRIPT.items()}
+    # Each repeat says its clauses a little differently: repeated texts would be synthesised once.
+    endings = ["", ", again", ", once more", ", for the last time"]
+    script = {
+        f"{name}_{r}": [c[:-1] + endings[r % 4] + c[-1] for c in clauses]
+        for r in range(args.repeat)
+        for name, clauses in SCRIPT.items()
+    }
     clauses = [c for cs in script.values() for c in cs]
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     print(f"script: {len(script)} sections, {len(clauses)} clauses, {sum(len(c.split()) for c in clauses)} words\n")
@@ -180,6 +241,8 @@ def main() -> None:
         try:
             rows = bench_piper(clauses, args.repeats)
             bench_pipeline(script, NeuralVoice, "piper", folder)
+            if args.render_factor > 0:
+                bench_overlap(script, args.render_factor, folder)
             need = 10.0
             for label in ("clauses, 1 process", "clauses, 2 processes", "one block, 1 process"):
                 rtf = rows[label]

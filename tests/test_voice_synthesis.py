@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from explainer.voice import (
     narrate,
     normalize_loudness,
     open_voice,
+    start_narration,
     window_rms_dbfs,
 )
 
@@ -313,3 +315,60 @@ def test_two_piper_processes_keep_clause_order(piper):
     assert max(durations["Yes."], durations["No."]) < 0.6 * durations["One number at a time."]
     assert durations["The hidden state carries what it has seen."] > durations["One number at a time."]
     assert pair.pids == []  # closed
+
+
+class GatedVoice(ToneVoice):
+    """A tone voice that speaks only when let: shows what waits for what."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Semaphore(0)
+
+    def synthesize(self, texts: Sequence[str], speed: float) -> list[np.ndarray]:
+        assert self.gate.acquire(timeout=10)
+        return super().synthesize(texts, speed)
+
+
+def test_background_narration_is_ready_section_by_section(tmp_path):
+    voice = GatedVoice()
+    script = {"a": ["First part,", "more."], "b": ["Second."], "c": ["Third."]}
+    pending = start_narration(script, voice, cache=tmp_path)
+    with pytest.raises(TimeoutError):
+        pending.section("a", timeout=0.2)  # nothing is spoken until the voice is let go
+    voice.gate.release()
+    a = pending.section("a", timeout=10)
+    assert [c.text for c in a.clauses] == ["First part,", "more."]
+    assert not pending.done() and voice.texts == ["First part,", "more."]  # one batch per section, in order
+    voice.gate.release()
+    voice.gate.release()
+    whole = pending.result(timeout=10)
+    assert pending.done() and whole.synthesized == 4
+    same = narrate(script, ToneVoice(), cache=tmp_path)  # what the synchronous call gives, from the cache
+    assert same.synthesized == 0
+    assert [(c.text, c.start, c.end) for s in whole for c in s.clauses] == [
+        (c.text, c.start, c.end) for s in same for c in s.clauses
+    ]
+    with pytest.raises(KeyError):
+        pending.section("z")
+
+
+def test_background_narration_hands_on_the_voice_error():
+    class Failing(ToneVoice):
+        def synthesize(self, texts, speed):
+            if "Second." in texts:
+                raise VoiceError("piper stopped while speaking 'Second.'")
+            return super().synthesize(texts, speed)
+
+    pending = start_narration({"a": ["First."], "b": ["Second."]}, Failing())
+    assert pending.section("a", timeout=10).clauses[0].text == "First."
+    with pytest.raises(VoiceError, match="Second"):
+        pending.section("b", timeout=10)
+    with pytest.raises(VoiceError):
+        pending.result(timeout=10)
+
+
+def test_background_narration_checks_the_script_first():
+    voice = ToneVoice()
+    with pytest.raises(ValueError, match="clause 1: nothing to speak"):
+        start_narration({"a": ["..."]}, voice)
+    assert voice.texts == []

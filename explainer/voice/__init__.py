@@ -3,6 +3,7 @@
 The pipeline, one module per step::
 
     script (section -> clauses) --narrate / narrate_recorded--> Narration (clips, clause times)
+        (or start_narration: the same, section by section in the background, while rendering)
         --Narration.placements(section starts)--> assemble_track --> normalize_loudness
         --> mux_track(silent video, track) --> narrated video
 
@@ -24,6 +25,7 @@ from explainer.voice.loudness import TARGET_LUFS, TARGET_TRUE_PEAK, normalize_lo
 from explainer.voice.meter import Loudness, frame_rms_dbfs, measure_loudness, rms_dbfs, window_rms_dbfs
 from explainer.voice.mux import AUDIO_CODECS, mux_track, video_duration
 from explainer.voice.neural import NeuralVoice
+from explainer.voice.pending import PendingNarration, start_narration
 from explainer.voice.recorded import load_take, load_takes, narrate_recorded
 from explainer.voice.script import Narration, Pauses, SectionLevel, SpokenClause, SpokenSection, narrate
 from explainer.voice.synth import MAX_SPEED, MIN_SPEED, Synthesizer
@@ -45,6 +47,7 @@ __all__ = [
     "Narration",
     "NeuralVoice",
     "Pauses",
+    "PendingNarration",
     "SectionLevel",
     "SpeechCache",
     "SpokenClause",
@@ -65,6 +68,7 @@ __all__ = [
     "normalize_loudness",
     "open_voice",
     "rms_dbfs",
+    "start_narration",
     "video_duration",
     "window_rms_dbfs",
 ]

@@ -231,7 +231,11 @@ class NeuralVoice:
         self.process_starts = 0  #: how many piper processes this voice started (tests and benchmarks read it)
         self._procs: list[_PiperProcess | None] = [None] * processes
         self._lock = threading.Lock()
-        self._identity = f"piper-tts {_version(PIPER_DIST)}; {self.model.model.name} {self.model.version}"
+        # onnxruntime runs the model: a new version may change the numbers, so it keys the cache too.
+        runtime = _version("onnxruntime")
+        self._identity = (
+            f"piper-tts {_version(PIPER_DIST)}; onnxruntime {runtime}; {self.model.model.name} {self.model.version}"
+        )
 
     @property
     def identity(self) -> str:

@@ -30,6 +30,8 @@ __all__ = [
     "SectionLevel",
     "SpokenClause",
     "SpokenSection",
+    "Speaker",
+    "cleaned_script",
     "ends_sentence",
     "lay_out",
     "narrate",
@@ -212,7 +214,7 @@ def lay_out(name: str, texts: Sequence[str], clips: Sequence[AudioClip], pauses:
     return SpokenSection(name, tuple(clauses), tuple(audio), t, pauses.section if clauses else 0.0)
 
 
-def _cleaned(script: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+def cleaned_script(script: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     out = {}
     for name, clauses in script.items():
         if isinstance(clauses, str):
@@ -260,26 +262,55 @@ def narrate(
     VoiceError
         The voice failed or produced no sound.
     """
-    speed = check_speed(speed)
+    speaker = Speaker(voice, speed, cache, sample_rate)
     pauses = pauses or Pauses()
-    store = SpeechCache(cache) if isinstance(cache, str | Path) else cache
-    texts = _cleaned(script)
-    clips: dict[str, AudioClip] = {}
-    keys = {t: speech_key(t, voice.identity, speed, sample_rate) for ts in texts.values() for t in ts}
-    if store is not None:
-        for text, key in keys.items():
-            hit = store.get(key, sample_rate)
-            if hit is not None:
-                clips[text] = hit
-    missing = [t for t in keys if t not in clips]
-    if missing:
-        for text, raw in zip(missing, voice.synthesize(missing, speed), strict=True):
-            samples = resample(trim_silence(raw, voice.sample_rate), voice.sample_rate, sample_rate)
+    texts = cleaned_script(script)
+    speaker.fill([t for ts in texts.values() for t in ts])  # one batch: parallel voices get all of it at once
+    sections = tuple(lay_out(name, ts, speaker.clips_for(ts), pauses) for name, ts in texts.items())
+    return Narration(sections, sample_rate, voice.identity, exact=True, synthesized=speaker.synthesized)
+
+
+class Speaker:
+    """Clips for texts: from the cache when there, else from the voice (then cached).
+
+    The shared step of :func:`narrate` (all texts in one batch) and
+    :func:`~explainer.voice.pending.start_narration` (one section at a time).
+    """
+
+    def __init__(
+        self, voice: Synthesizer, speed: float, cache: SpeechCache | Path | str | None, sample_rate: int
+    ) -> None:
+        self.voice = voice
+        self.speed = check_speed(speed)
+        self.store = SpeechCache(cache) if isinstance(cache, str | Path) else cache
+        self.sample_rate = sample_rate
+        self.clips: dict[str, AudioClip] = {}
+        self.synthesized = 0  #: clips the voice had to make so far
+
+    def _key(self, text: str) -> str:
+        return speech_key(text, self.voice.identity, self.speed, self.sample_rate)
+
+    def fill(self, texts: Sequence[str]) -> None:
+        """Make sure every (cleaned) text has a clip; synthesise the missing ones in one call."""
+        wanted = [t for t in dict.fromkeys(texts) if t not in self.clips]
+        if self.store is not None:
+            for text in wanted:
+                hit = self.store.get(self._key(text), self.sample_rate)
+                if hit is not None:
+                    self.clips[text] = hit
+        missing = [t for t in wanted if t not in self.clips]
+        if not missing:
+            return
+        rate = self.voice.sample_rate
+        for text, raw in zip(missing, self.voice.synthesize(missing, self.speed), strict=True):
+            samples = resample(trim_silence(raw, rate), rate, self.sample_rate)
             if samples.size == 0:
-                raise VoiceError(f"{voice.name} produced no sound for {text!r}")
-            clip = AudioClip(samples, sample_rate)
-            clips[text] = clip
-            if store is not None:
-                store.put(keys[text], clip)
-    sections = tuple(lay_out(name, ts, [clips[t] for t in ts], pauses) for name, ts in texts.items())
-    return Narration(sections, sample_rate, voice.identity, exact=True, synthesized=len(missing))
+                raise VoiceError(f"{self.voice.name} produced no sound for {text!r}")
+            clip = AudioClip(samples, self.sample_rate)
+            self.clips[text] = clip
+            self.synthesized += 1
+            if self.store is not None:
+                self.store.put(self._key(text), clip)
+
+    def clips_for(self, texts: Sequence[str]) -> list[AudioClip]:
+        return [self.clips[t] for t in texts]
