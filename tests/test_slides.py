@@ -13,6 +13,7 @@ import tarfile
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 from synthetic_video import frame_indices, write_video
 
@@ -21,6 +22,16 @@ from explainer.slides.cut import cut_video, index_video
 from explainer.slides.deck import DeckSlide, deck_html
 from explainer.slides.presentation import PresentationSlide, load_presentation, presentation_json
 from explainer.slides.vendor import REVEAL_FILES, fetch_reveal, reveal_dir
+
+
+def test_importing_slides_imports_neither_manim_nor_pyav() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, explainer.slides; print(sorted({'manim', 'av'} & set(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+
 
 # ----------------------------------------------------------------------------- plans
 
@@ -136,6 +147,23 @@ def test_cut_is_frame_exact_forward_and_reversed(clip_video: Path, tmp_path: Pat
         if r.method == "copy":
             assert all((a == b).all() for a, b in zip(decoded_frames(r.file), whole[start:end], strict=True))
     assert not list(tmp_path.glob(".*chunk*"))  # the reversal's pieces are gone
+
+
+def frame_times(path: Path) -> list[float]:
+    import av
+
+    with av.open(str(path)) as c:
+        return [float(f.time) for f in c.decode(video=0)]
+
+
+def test_reversed_copy_keeps_the_frame_rate_across_chunks(clip_video: Path, tmp_path: Path) -> None:
+    # 13 frames in chunks of 4: the last chunk (the first frames played backwards) holds one frame.
+    (result,) = cut_video(
+        clip_video, [(25, 38)], [tmp_path / "f.mp4"], [tmp_path / "r.mp4"], 15, chunk_bytes=int(64 * 36 * 1.5 * 4)
+    )
+    assert frame_indices(result.rev_file) == list(range(37, 24, -1))
+    times = frame_times(result.rev_file)
+    assert np.allclose(np.diff(times), 1 / 15, atol=1e-3), times
 
 
 def test_cut_rejects_bad_spans(clip_video: Path, tmp_path: Path) -> None:

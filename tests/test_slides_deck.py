@@ -197,6 +197,26 @@ def test_rebuild_is_cached_unless_forced_or_changed(deck: SlidesResult) -> None:
     assert build_slides(cfg, out, quality="l", quiet=True).status == "built"
 
 
+def test_an_interrupted_build_leaves_the_previous_deck(deck: SlidesResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    from manim_slides.config import PresentationConfig
+
+    import explainer.slides.build as build_module
+
+    cfg = load_config(deck.clip.files["video"].parent.parent.parent / "lecture.yaml")
+    out = deck.clip.files["video"].parent.parent
+    before = [s.notes for s in PresentationConfig.from_file(deck.files["presentation"]).slides]
+
+    def interrupted(*_args: Any, **_kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module, "write_pptx", interrupted)  # after the videos were cut, before publishing
+    with pytest.raises(KeyboardInterrupt):
+        build_slides(cfg, out, quality="l", quiet=True, notes=["other"] * len(deck.slides))
+    assert [s.notes for s in PresentationConfig.from_file(deck.files["presentation"]).slides] == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+    assert build_slides(cfg, out, quality="l", quiet=True).status == "cached"  # nothing of it was published
+
+
 # ----------------------------------------------------------------------------- the deck in a browser
 
 

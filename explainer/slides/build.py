@@ -22,9 +22,7 @@ presentation that points at missing videos.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -199,8 +197,7 @@ def build_slides(
             accent=theme.input,
         )
         atomic_write_text(stage / layout["html"], deck)
-        with contextlib.redirect_stderr(io.StringIO()):  # the converter's progress bar
-            write_pptx(presentation, stage / layout["pptx"])
+        write_pptx(presentation, stage / layout["pptx"])
         stamp["built_seconds"] = round(time.perf_counter() - started, 3)
         atomic_write_text(stage / layout["build"], json_text(stamp))
 

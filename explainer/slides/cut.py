@@ -143,8 +143,12 @@ class _Encoder:
         self.container.close()
 
 
-def _join(parts: Sequence[Path], dest: Path) -> None:
-    """Join H.264 files made by :class:`_Encoder` with the same settings, in order, by copying packets."""
+def _join(parts: Sequence[Path], dest: Path, fps: Fraction) -> None:
+    """Join H.264 files made by :class:`_Encoder` with the same settings, in order, by copying packets.
+
+    Each part starts one frame (at ``fps``) after the last frame of the one before; a part's own
+    rate is not used, since a one-frame part has none.
+    """
     import av
 
     with av.open(str(dest), "w", options={"movflags": "+faststart"}) as out:
@@ -155,7 +159,7 @@ def _join(parts: Sequence[Path], dest: Path) -> None:
                 s = inp.streams.video[0]
                 if ostream is None:
                     ostream = out.add_stream_from_template(s)
-                step = int(round(1 / (s.average_rate * s.time_base))) if s.average_rate else 1
+                step = round(1 / (fps * s.time_base))
                 last = offset
                 for packet in _packets(inp, s):
                     packet.pts += offset
@@ -240,7 +244,7 @@ class _Slide:
         if len(self.chunks) == 1:
             os.replace(self.chunks[0], self.rev_file)
         else:
-            _join(self.chunks[::-1], self.rev_file)
+            _join(self.chunks[::-1], self.rev_file, self.fps)
             for part in self.chunks:
                 part.unlink(missing_ok=True)
         self.chunks = []

@@ -13,6 +13,8 @@ per video, which starts by itself when the slide shows, with the speaker notes.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,5 +73,6 @@ def write_pptx(presentation: Any, dest: Path) -> Path:
     from manim_slides.convert import PowerPoint
 
     width, height = presentation.resolution
-    PowerPoint(presentation_configs=[presentation], width=width, height=height).convert_to(Path(dest))
+    with contextlib.redirect_stderr(io.StringIO()):  # its progress bar
+        PowerPoint(presentation_configs=[presentation], width=width, height=height).convert_to(Path(dest))
     return Path(dest)
