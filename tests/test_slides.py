@@ -166,6 +166,16 @@ def test_reversed_copy_keeps_the_frame_rate_across_chunks(clip_video: Path, tmp_
     assert np.allclose(np.diff(times), 1 / 15, atol=1e-3), times
 
 
+def test_cut_without_reversed_copies(clip_video: Path, tmp_path: Path) -> None:
+    spans = [(0, 10), (10, 17), (25, 40)]
+    files = [tmp_path / f"s{i}.mp4" for i in range(3)]
+    results = cut_video(clip_video, spans, files, None, 15)
+    assert [(r.method, r.rev_file) for r in results] == [("copy", None), ("encode", None), ("copy", None)]
+    for (start, end), r in zip(spans, results, strict=True):
+        assert frame_indices(r.file) == list(range(start, end))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "s0.mp4", "s1.mp4", "s2.mp4"]
+
+
 def test_cut_rejects_bad_spans(clip_video: Path, tmp_path: Path) -> None:
     one = [tmp_path / "a.mp4"]
     with pytest.raises(ValueError, match="ordered, non-empty and within the 40 frames"):

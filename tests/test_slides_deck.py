@@ -10,6 +10,7 @@ offline reveal.js deck with the keys a keyboard and a clicker send.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -195,6 +196,23 @@ def test_rebuild_is_cached_unless_forced_or_changed(deck: SlidesResult) -> None:
     assert frame_count(merged.file) == merged.plan.frames
     # Back to the plain deck for the browser tests below.
     assert build_slides(cfg, out, quality="l", quiet=True).status == "built"
+
+
+def test_deck_without_reversed_copies(deck: SlidesResult, tmp_path: Path) -> None:
+    from manim_slides.config import PresentationConfig
+
+    cfg = load_config(deck.clip.files["video"].parent.parent.parent / "lecture.yaml")
+    out = tmp_path / "out"
+    shutil.copytree(deck.clip.files["video"].parent, out / "lecture")  # the clip, up to date
+    lean = build_slides(cfg, out, quality="l", quiet=True, reversed_copies=False)
+    assert lean.clip.status == "cached" and lean.status == "built"
+    pres = PresentationConfig.from_file(lean.files["presentation"])
+    assert (
+        [Path(s.rev_file) for s in pres.slides] == [Path(s.file) for s in pres.slides] == [s.file for s in lean.slides]
+    )
+    assert not list((out / "lecture" / "slides" / "files" / "lecture").glob("*_reversed.mp4"))
+    for s, full in zip(lean.slides, deck.slides, strict=True):
+        assert s.file.read_bytes() == full.file.read_bytes()  # the same copied packets either way
 
 
 def test_an_interrupted_build_leaves_the_previous_deck(deck: SlidesResult, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -102,6 +102,7 @@ def build_slides(
     force: bool = False,
     notes: Sequence[str] | None = None,
     group_fast_steps: bool = False,
+    reversed_copies: bool = True,
     quiet: bool = False,
     on_section: Callable[[str, float], None] | None = None,
 ) -> SlidesResult:
@@ -122,6 +123,11 @@ def build_slides(
     group_fast_steps
         Put each run of fast steps on one slide (sections nearer ``style.fast_step_seconds`` than
         ``style.step_seconds`` long; see :func:`_fast_step_limit`).
+    reversed_copies
+        Also write each slide backwards (what manim-slides' presenter plays on its reverse key; the HTML
+        deck and the PPTX do not use them). They are most of the build time: without them, a deck of a
+        clip whose sections all start on clean keyframes is made without decoding a frame, and the
+        presentation file names each slide's own video as its reversed one.
     quiet, on_section
         Passed to :func:`explainer.clip.render_clip`.
 
@@ -154,13 +160,14 @@ def build_slides(
         "clip_hash": clip.hash,
         "slides_code": _code_version(),
         "reveal": REVEAL_VERSION,
+        "reversed_copies": reversed_copies,
         "slides": [
             {"title": p.title, "sections": list(p.sections), "frames": [p.start, p.end], "notes": p.notes}
             for p in plans
         ],
     }
     if not force:
-        hit = _cached(final, layout, stamp, plans)
+        hit = _cached(final, layout, stamp, plans, reversed_copies)
         if hit is not None:
             return SlidesResult(name, "cached", clip, hit, _final_files(final, layout), 0.0)
 
@@ -170,8 +177,8 @@ def build_slides(
         videos = stage / layout["videos"]
         videos.mkdir(parents=True)
         files = [videos / _video_names(p.number)[0] for p in plans]
-        revs = [videos / _video_names(p.number)[1] for p in plans]
-        cuts = cut_video(video, [(p.start, p.end) for p in plans], files, revs, fps, index)
+        revs = [videos / _video_names(p.number)[1] for p in plans] if reversed_copies else files
+        cuts = cut_video(video, [(p.start, p.end) for p in plans], files, revs if reversed_copies else None, fps, index)
 
         rel = [f"{layout['videos']}/{f.name}" for f in files]
         rel_rev = [f"{layout['videos']}/{r.name}" for r in revs]
@@ -216,7 +223,7 @@ def _final_files(final: Path, layout: dict[str, str]) -> dict[str, Path]:
 
 
 def _cached(
-    final: Path, layout: dict[str, str], stamp: dict[str, Any], plans: Sequence[SlidePlan]
+    final: Path, layout: dict[str, str], stamp: dict[str, Any], plans: Sequence[SlidePlan], reversed_copies: bool
 ) -> tuple[SlideFiles, ...] | None:
     try:
         built = json.loads((final / layout["build"]).read_text(encoding="utf-8"))
@@ -227,7 +234,7 @@ def _cached(
     slides = []
     for p in plans:
         f, r = (final / layout["videos"] / n for n in _video_names(p.number))
-        slides.append(SlideFiles(p, f, r, "cached"))
+        slides.append(SlideFiles(p, f, r if reversed_copies else f, "cached"))
     needed = [final / layout[k] for k in ("presentation", "html", "pptx")]
     needed += [s.file for s in slides] + [s.rev_file for s in slides]
     if not all(p.is_file() for p in needed):

@@ -74,10 +74,10 @@ class VideoIndex:
 
 @dataclass(frozen=True)
 class CutResult:
-    """One slide's files and how its forward video was made (``copy`` or ``encode``)."""
+    """One slide's files (``rev_file`` None: no reversed copy) and how its video was made (``copy`` or ``encode``)."""
 
     file: Path
-    rev_file: Path
+    rev_file: Path | None
     frames: int
     method: str
 
@@ -177,14 +177,14 @@ class _Slide:
         self,
         span: tuple[int, int],
         file: Path,
-        rev_file: Path,
+        rev_file: Path | None,
         copy: tuple[int, int] | None,
         fps: Fraction,
         size: tuple[int, int],
         chunk: int,
     ) -> None:
         self.start, self.end = span
-        self.file, self.rev_file = file, rev_file
+        self.file, self.rev_file = file, rev_file  # rev_file None: no reversed copy
         self.copy = copy
         self.fps, self.size, self.chunk = fps, size, chunk
         self.forward: _Encoder | None = None
@@ -192,7 +192,9 @@ class _Slide:
         self.copy_stream: Any = None
         self.copy_base = 0
         self.packets_left = 0 if copy is None else copy[1] - copy[0]
-        self.frames_left = self.end - self.start
+        # Decoded frames are needed to re-encode the forward video or to reverse it, else not at all.
+        self.needs_frames = copy is None or rev_file is not None
+        self.frames_left = self.end - self.start if self.needs_frames else 0
         self.buffer: list[Any] = []
         self.chunks: list[Path] = []
 
@@ -220,16 +222,19 @@ class _Slide:
             if self.forward is None:
                 self.forward = _Encoder(self.file, *self.size, self.fps)
             self.forward.add(frame)
-        self.buffer.append(frame)
         self.frames_left -= 1
-        if len(self.buffer) >= self.chunk or self.frames_left == 0:
-            self._flush_chunk()
+        if self.rev_file is not None:
+            self.buffer.append(frame)
+            if len(self.buffer) >= self.chunk or self.frames_left == 0:
+                self._flush_chunk()
         if self.frames_left == 0:
             if self.forward is not None:
                 self.forward.close()
-            self._finish_reverse()
+            if self.rev_file is not None:
+                self._finish_reverse()
 
     def _flush_chunk(self) -> None:
+        assert self.rev_file is not None
         if not self.buffer:
             return
         path = self.rev_file.with_name(f".{self.rev_file.stem}.chunk{len(self.chunks):04d}.mp4")
@@ -241,6 +246,7 @@ class _Slide:
         self.chunks.append(path)
 
     def _finish_reverse(self) -> None:
+        assert self.rev_file is not None
         if len(self.chunks) == 1:
             os.replace(self.chunks[0], self.rev_file)
         else:
@@ -254,7 +260,7 @@ def cut_video(
     src: Path,
     spans: Sequence[tuple[int, int]],
     files: Sequence[Path],
-    rev_files: Sequence[Path],
+    rev_files: Sequence[Path] | None,
     fps: Fraction | int | float,
     index: VideoIndex | None = None,
     chunk_bytes: int = CHUNK_BYTES,
@@ -269,6 +275,7 @@ def cut_video(
         ``(start, end)`` frame ranges, in order, not overlapping, each non-empty.
     files, rev_files
         Where each slide's forward and reversed video go (``.mp4``); their folders must exist.
+        ``rev_files=None``: no reversed copies (and, when every slide can be copied, no decoding at all).
     fps
         Frame rate of the re-encoded files (the clip's nominal rate).
     index
@@ -278,7 +285,8 @@ def cut_video(
     """
     import av
 
-    if not (len(spans) == len(files) == len(rev_files)):
+    revs: Sequence[Path | None] = [None] * len(spans) if rev_files is None else rev_files
+    if not (len(spans) == len(files) == len(revs)):
         raise ValueError("one file and one reversed file per span")
     index = index or index_video(src)
     prev = 0
@@ -289,14 +297,23 @@ def cut_video(
     fps = Fraction(fps).limit_denominator(1001)
     chunk = max(2, chunk_bytes // max(1, int(index.width * index.height * 1.5)))
     slides = [
-        _Slide(span, Path(f), Path(r), index.copy_range(*span), fps, (index.width, index.height), chunk)
-        for span, f, r in zip(spans, files, rev_files, strict=True)
+        _Slide(
+            span,
+            Path(f),
+            None if r is None else Path(r),
+            index.copy_range(*span),
+            fps,
+            (index.width, index.height),
+            chunk,
+        )
+        for span, f, r in zip(spans, files, revs, strict=True)
     ]
     frame_owner: dict[int, _Slide] = {}
     packet_owner: dict[int, _Slide] = {}
     for slide in slides:
-        for f in range(slide.start, slide.end):
-            frame_owner[f] = slide
+        if slide.needs_frames:
+            for f in range(slide.start, slide.end):
+                frame_owner[f] = slide
         if slide.copy is not None:
             for p in range(*slide.copy):
                 packet_owner[p] = slide
@@ -309,16 +326,19 @@ def cut_video(
             if slide is not None:
                 slide.add_frame(frame)
 
+    decode = bool(frame_owner)
     with av.open(str(src)) as c:
         s = c.streams.video[0]
         s.thread_type = "AUTO"
         for i, packet in enumerate(_packets(c, s)):
-            frames = s.codec_context.decode(packet)  # before the copy below rebases the packet's timestamps
+            # Decode first: the copy below rebases the packet's timestamps.
+            frames = s.codec_context.decode(packet) if decode else []
             owner = packet_owner.get(i)
             if owner is not None:
                 owner.add_packet(packet, s, first_pts[owner.start])
             feed(frames)
-        feed(s.codec_context.decode(None))
+        if decode:
+            feed(s.codec_context.decode(None))
     unfinished = [s for s in slides if not s.done]
     if unfinished:
         raise RuntimeError(f"{src}: frames {unfinished[0].start}-{unfinished[0].end} were not all decoded")
