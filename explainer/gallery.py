@@ -7,8 +7,10 @@ so the folder can be copied or zipped and opened anywhere:
   parameters, status, content hash, duration, render time and file paths;
 - ``contact_sheet.png``: every clip's thumbnail in a grid, labelled with its parameters;
 - ``index.html``: one player per clip with captions (a WebVTT file converted from the
-  clip's ``.srt``, since browsers only read WebVTT), its parameters and chapter links.
-  It loads nothing from the network and needs no server.
+  clip's ``.srt``, since browsers only read WebVTT), its parameters and chapter links,
+  and above them the explore view (:mod:`explainer.explore`: one control per varied
+  field switches a single player between the clips). It loads nothing from the network
+  and needs no server.
 
 This module knows nothing about rendering or scheduling: it turns
 :class:`ClipRecord` values into files. Every file is written atomically.
