@@ -66,16 +66,26 @@ python_env() {
     echo "$want" > "$STAMP"
 }
 
+web_assets() {
+    # The offline lecture deck (render.py slides) uses reveal.js from the npm registry, fetched once
+    # into vendor/ and checked against its published sha512. Not fatal: without it only the slides
+    # command stops (with one line saying what to run) and its browser tests are skipped.
+    if "$VENV/bin/python" -c 'from explainer.slides.vendor import reveal_dir; reveal_dir()' 2>/dev/null; then return; fi
+    command -v npm >/dev/null 2>&1 || (apt_install npm) || { say "npm could not be installed; no lecture decks"; return; }
+    say "fetching reveal.js for the offline lecture deck (npm registry)"
+    "$VENV/bin/python" -m explainer.slides fetch-reveal || say "reveal.js could not be fetched; no lecture decks"
+}
+
 cmd=${1:-demo}
 shift || true
 case "$cmd" in
-    setup) system_deps; python_env ;;
+    setup) system_deps; python_env; web_assets ;;
     demo)
         system_deps; python_env
         "$VENV/bin/python" render.py render configs/default.yaml "$@"
         ;;
     test)
-        system_deps test; python_env
+        system_deps test; python_env; web_assets
         rc=0
         # loadgroup: tests sharing one played scene stay on one worker (tests/conftest.py).
         "$VENV/bin/python" -m pytest -n 2 --dist loadgroup "$@" || rc=$?

@@ -7,8 +7,10 @@ so the folder can be copied or zipped and opened anywhere:
   parameters, status, content hash, duration, render time and file paths;
 - ``contact_sheet.png``: every clip's thumbnail in a grid, labelled with its parameters;
 - ``index.html``: one player per clip with captions (a WebVTT file converted from the
-  clip's ``.srt``, since browsers only read WebVTT), its parameters and chapter links.
-  It loads nothing from the network and needs no server.
+  clip's ``.srt``, since browsers only read WebVTT), its parameters and chapter links,
+  and above them the explore view (:mod:`explainer.explore`: one control per varied
+  field switches a single player between the clips). It loads nothing from the network
+  and needs no server.
 
 This module knows nothing about rendering or scheduling: it turns
 :class:`ClipRecord` values into files. Every file is written atomically.
@@ -28,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from explainer.explore import explore_view
 from explainer.naming import format_value
 from explainer.output import atomic_write_bytes, atomic_write_text
 
@@ -321,17 +324,22 @@ def write_index_html(
     records: Sequence[ClipRecord],
     vtts: Mapping[str, Path] | None = None,
     contact_sheet: Path | None = None,
+    fields: Sequence[str] | None = None,
 ) -> Path:
-    """Write ``index.html``: a static page with one captioned player per clip."""
+    """Write ``index.html``: a static page with one captioned player per clip, and above them the
+    explore view (:mod:`explainer.explore`) over ``fields`` (default: the records' parameters)."""
     sweep_dir = Path(sweep_dir)
     vtts = vtts or {}
     esc = html.escape
+    if fields is None:
+        fields = list(dict.fromkeys(k for rec in records for k in rec.params))
+    explore = explore_view(fields, records, lambda p: _rel(p, sweep_dir), format_value)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{esc(sweep_name)} \u2013 RNN explainer sweep</title>",
-        f"<style>{_PAGE_CSS}</style></head><body>",
+        f"<style>{_PAGE_CSS}{explore.css if explore else ''}</style></head><body>",
         f"<h1>Sweep <code>{esc(sweep_name)}</code></h1>",
     ]
     n_ok = sum(rec.ok for rec in records)
@@ -339,6 +347,8 @@ def write_index_html(
     if contact_sheet is not None:
         parts.append(f' <a href="{esc(_rel(contact_sheet, sweep_dir) or "")}">Contact sheet</a>.')
     parts.append(' <a href="manifest.csv">manifest.csv</a> \u00b7 <a href="manifest.json">manifest.json</a></p>')
+    if explore is not None:
+        parts.append(explore.html)
     parts.append('<main class="grid">')
     for i, rec in enumerate(records):
         vid_id = f"clip-{i}"
@@ -395,6 +405,8 @@ def write_index_html(
         parts.append("</figcaption></figure>")
     parts.append("</main>")
     parts.append(f"<script>{_PAGE_JS}</script>")
+    if explore is not None:
+        parts.append(f"<script>{explore.js}</script>")
     parts.append("</body></html>")
     path = sweep_dir / "index.html"
     atomic_write_text(path, "\n".join(parts) + "\n")
@@ -425,5 +437,5 @@ def write_gallery(
         with_vtt.append(rec)
     manifest_json, manifest_csv = write_manifest(sweep_dir, sweep_name, fields, with_vtt, extra)
     sheet = write_contact_sheet(sweep_dir / "contact_sheet.png", with_vtt)
-    index = write_index_html(sweep_dir, sweep_name, with_vtt, vtts, sheet)
+    index = write_index_html(sweep_dir, sweep_name, with_vtt, vtts, sheet, fields)
     return {"manifest_json": manifest_json, "manifest_csv": manifest_csv, "contact_sheet": sheet, "index_html": index}

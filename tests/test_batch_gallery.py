@@ -298,7 +298,7 @@ function probe(v) {
 }
 document.getElementById('f').addEventListener('load', function () {
   var d = document.getElementById('f').contentDocument;
-  Promise.all([].slice.call(d.querySelectorAll('video')).map(probe)).then(function (out) {
+  Promise.all([].slice.call(d.querySelectorAll('figure.clip video')).map(probe)).then(function (out) {
     var pre = document.createElement('pre');
     pre.id = 'probe';
     pre.textContent = JSON.stringify({clips: [].slice.call(d.querySelectorAll('figure[data-clip]')).map(
