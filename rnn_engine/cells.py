@@ -179,10 +179,10 @@ def _sigmoid_into(z: Array, out: Array) -> None:
     """``out = 1 / (1 + e^-z)``, in place, for the gates.
 
     Four passes instead of :func:`rnn_engine.activations.sigmoid`'s eight (this is the
-    cost of a gated step). The values agree with it to within 2 units in the last place
-    over the whole float64 range and keep the full relative precision of small values
-    (``1 / (1 + e^40) = 4.2e-18``); below ``z = -709`` ``e^-z`` overflows to inf and the
-    result is exactly 0 (the true value is under 1e-308), silently under ``np.errstate``.
+    cost of a gated step). Wherever ``e^-z`` is finite (``z >= -709.78``) the values agree
+    with it to within 4 units in the last place and keep the full relative precision of
+    small values (``1 / (1 + e^40) = 4.2e-18``); below that ``e^-z`` overflows to inf and
+    the result is exactly 0 (the true value is under 1e-308), silently under ``np.errstate``.
     """
     np.negative(z, out=out)
     np.exp(out, out=out)

@@ -49,7 +49,7 @@ carries the dotted field (e.g. ``gates.forget.w_h``) a loader can point at.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
@@ -99,6 +99,11 @@ GATE_CLOSED_THRESHOLD = 0.05
 GATE_OPEN_THRESHOLD = 0.95
 #: The keys of one gate's parameters, in the order a config writes them.
 GATE_FIELDS = ("w_x", "w_h", "b")
+
+
+#: Sets per chunk of the forward pass are chosen so that one step's ``(n, G, H)`` block
+#: holds about this many numbers (256 kB): it stays in a core's own cache.
+_FORWARD_CHUNK_ELEMENTS = 1 << 15
 
 
 class ParamsError(ValueError):
@@ -190,6 +195,30 @@ def _view(d: dict[str, _A]) -> Mapping[str, _A]:
     return MappingProxyType(d)
 
 
+class _Picklable:
+    """Pickling for the frozen value objects here (results may cross a process).
+
+    Only the dataclass fields travel: read-only mappings as plain dicts (a
+    ``MappingProxyType`` cannot be pickled), cached derived arrays not at all (they are
+    recomputed on first access). Arrays arrive read-only again.
+    """
+
+    def __getstate__(self) -> dict[str, object]:
+        state = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            state[f.name] = dict(v) if isinstance(v, MappingProxyType) else v
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, v in state.items():
+            if isinstance(v, dict):
+                v = MappingProxyType(v)
+            elif isinstance(v, np.ndarray):
+                v.flags.writeable = False
+            object.__setattr__(self, name, v)
+
+
 def _contract(k: Array, w: Array) -> Array:
     """``sum_g diag(k_g) W_g``: ``k`` (..., G, H) coefficients, ``w`` (..., G, H, M) -> (..., H, M)."""
     prod: Array = np.multiply(k[..., None], w)
@@ -201,7 +230,7 @@ def _contract(k: Array, w: Array) -> Array:
 
 
 @dataclass(frozen=True, eq=False)
-class GateParams:
+class GateParams(_Picklable):
     """One gate's weights: ``w_x`` (H x D), ``w_h`` (H x H), ``b`` (H); read-only float64."""
 
     w_x: Array
@@ -228,7 +257,7 @@ def _shape_of(value: npt.ArrayLike, field: str) -> Array:
 
 
 @dataclass(frozen=True, eq=False)
-class GatedParams:
+class GatedParams(_Picklable):
     """One parameter set of a gated cell: every gate's weights, ``h0`` and (LSTM) ``c0``.
 
     Attributes
@@ -444,7 +473,7 @@ def _vector(v: Array, H: int, field: str) -> Array:
 
 
 @dataclass(frozen=True, eq=False)
-class GatedBatchTrajectory:
+class GatedBatchTrajectory(_Picklable):
     """Forward pass of ``N`` parameter sets of one gated cell over the same time axis.
 
     Attributes
@@ -941,34 +970,29 @@ def run_gated_batch(
         h = np.empty((T, N, H))
         c = np.empty((T, N, H)) if C0 is not None else None
         tanh_c = np.empty((T, N, H)) if C0 is not None else None
-        h_prev, c_prev = H0, C0
-        if H == 1:
-            w = W_h[:, :, 0, :]  # (N, G, 1): the recurrence is elementwise
-            rec = np.empty((N, G, 1))
+        # Sets are run a chunk at a time, each chunk through every step: one step's blocks
+        # of a chunk (n, G, H) then stay in the core's own cache (about 25 % faster at
+        # H = 8 than one sweep over all sets; the numbers are the same, set by set).
+        chunk = max(1, min(N, _FORWARD_CHUNK_ELEMENTS // (G * H)))
+        # One (H, G H) matrix per set, multiplied from the left by the state row: the
+        # fastest of numpy's batched matrix-vector products at these sizes.
+        w_rows = W_h[:, :, 0, :] if H == 1 else np.ascontiguousarray(np.swapaxes(W_h.reshape(N, G * H, H), 1, 2))
+        for lo in range(0, N, chunk):
+            hi = min(N, lo + chunk)
+            n = hi - lo
+            h_prev, c_prev = H0[lo:hi], None if C0 is None else C0[lo:hi]
+            w = w_rows[lo:hi]
+            rec = np.empty((n, G, H))
+            rec_row = rec.reshape(n, 1, G * H)
             for t in range(T):
-                np.multiply(w, h_prev[:, None, :], out=rec)
-                c_t = None if c is None else c[t]
-                step(pre[t], rec, values[t], h_prev, c_prev, h[t], c_t, None if tanh_c is None else tanh_c[t])
-                h_prev, c_prev = h[t], c_t
-        else:
-            # One (H, G H) matrix per set, multiplied from the left by the state row: the
-            # fastest of numpy's batched matrix-vector products at these sizes.
-            w_rows = np.ascontiguousarray(np.swapaxes(W_h.reshape(N, G * H, H), 1, 2))
-            rec = np.empty((N, 1, G * H))
-            for t in range(T):
-                np.matmul(h_prev[:, None, :], w_rows, out=rec)
-                c_t = None if c is None else c[t]
-                step(
-                    pre[t],
-                    rec.reshape(N, G, H),
-                    values[t],
-                    h_prev,
-                    c_prev,
-                    h[t],
-                    c_t,
-                    None if tanh_c is None else tanh_c[t],
-                )
-                h_prev, c_prev = h[t], c_t
+                if H == 1:  # (n, G, 1): the recurrence is elementwise
+                    np.multiply(w, h_prev[:, None, :], out=rec)
+                else:
+                    np.matmul(h_prev[:, None, :], w, out=rec_row)
+                c_t = None if c is None else c[t, lo:hi]
+                tc_t = None if tanh_c is None else tanh_c[t, lo:hi]
+                step(pre[t, lo:hi], rec, values[t, lo:hi], h_prev, c_prev, h[t, lo:hi], c_t, tc_t)
+                h_prev, c_prev = h[t, lo:hi], c_t
 
     X_out = np.broadcast_to(_seal(X), (N, T, D)) if shared else _seal(X)
     return GatedBatchTrajectory(
@@ -991,7 +1015,7 @@ def run_gated_batch(
 
 
 @dataclass(frozen=True, eq=False)
-class GatedTrajectory:
+class GatedTrajectory(_Picklable):
     """One parameter set's forward pass through a gated cell and everything derived from it.
 
     Attributes

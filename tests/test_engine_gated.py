@@ -548,7 +548,25 @@ def test_declared_gate_activations_are_the_ones_applied(cell: str) -> None:
     traj = run_gated(rng.uniform(-2, 2, (6, 2)), GatedParams.from_values(cell, gates, h0=rng.uniform(-1, 1, 3)))
     for g in spec.gates:
         want = get_activation(g.activation)(np.asarray(traj.pre_activations[g.name]))
-        np.testing.assert_allclose(traj.gates[g.name], want, rtol=4e-16, atol=0)
+        np.testing.assert_allclose(traj.gates[g.name], want, rtol=1e-15, atol=0)  # 4 ulp: see the next test
+
+
+def test_gate_sigmoid_agrees_with_the_activation_to_4_ulp() -> None:
+    """The gates' faster sigmoid is the registry's sigmoid up to rounding, wherever e^-z is finite."""
+    from rnn_engine.cells import _sigmoid_into
+
+    rng = np.random.default_rng(0)
+    z = np.concatenate([np.linspace(-709.0, 745.0, 200_001), rng.normal(0, 5, 100_000), [-40.0, 0.0, 40.0]])
+    fast = np.empty_like(z)
+    with np.errstate(all="ignore"):  # as the engine calls it (e^-745 underflows, e^710 overflows)
+        _sigmoid_into(z, fast)
+    ref = get_activation("sigmoid")(z)
+    assert np.max(np.abs(fast - ref) / np.spacing(ref)) <= 4
+    assert fast[-3] == pytest.approx(1 / (1 + math.exp(40.0)), rel=1e-15)  # 4.2e-18, not 0
+    far = np.array([-710.0, -800.0, -np.inf])
+    with np.errstate(all="ignore"):
+        _sigmoid_into(far, far)
+    np.testing.assert_array_equal(far, [0.0, 0.0, 0.0])
 
 
 def test_rnn_entry_is_the_plain_forward_pass() -> None:
@@ -721,18 +739,59 @@ def test_sweep_chunks_give_the_same_numbers(cell: str, monkeypatch: pytest.Monke
     N, T, H = 7, 6, 2
     x = rng.uniform(-1, 1, (T, 1))
     if cell == "rnn":
-        args = (x, rng.uniform(-1, 1, (N, H, 1)), rng.uniform(-1, 1, (N, H, H)), 0.1, 0.0, "tanh")
+        args = (
+            x,
+            rng.uniform(-1, 1, (N, H, 1)),
+            rng.uniform(-1, 1, (N, H, H)),
+            0.1,
+            rng.uniform(-1, 1, (N, H)),
+            "tanh",
+        )
         make = lambda: run_batch(*args)
     else:
         gates = _batch_gates(cell, rng, N, H, 1)
-        make = lambda: run_gated_batch(cell, x, gates, 0.2)
+        h0, c0 = rng.uniform(-1, 1, (N, H)), rng.uniform(-1, 1, (N, H)) if cell == "lstm" else None
+        make = lambda: run_gated_batch(cell, x, gates, h0, c0)
     whole = make()
     want = (np.array(whole.grad_first), np.array(whole.sensitivity_to_last))
     # chunks of 3, 3 and 1 sets: the RNN's sweep holds (n, H, H) blocks, the gated one (n, H, G, H)
     monkeypatch.setattr(forward_module, "_CHUNK_ELEMENTS", 3 * H * H)
     monkeypatch.setattr(gated_module, "_CHUNK_ELEMENTS", 3 * H * H * (len(get_cell(cell).gates) or 1))
+    monkeypatch.setattr(gated_module, "_FORWARD_CHUNK_ELEMENTS", 3 * H * (len(get_cell(cell).gates) or 1))
     chunked = make()
+    np.testing.assert_array_equal(chunked.h, whole.h)  # the forward pass in chunks: the same numbers
+    if cell != "rnn":
+        np.testing.assert_array_equal(chunked.gate_values, whole.gate_values)
     np.testing.assert_allclose(chunked.grad_first, want[0], rtol=1e-14, atol=1e-16)
     np.testing.assert_allclose(chunked.sensitivity_to_last, want[1], rtol=1e-14, atol=1e-16)
     # and both agree with the full Jacobian products
     np.testing.assert_allclose(chunked.grad_first, whole.grad_to_last[:, 0], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_results_pickle_for_other_processes(cell: str) -> None:
+    import pickle
+
+    params = vec_params(cell)
+    traj = run_gated(X2, params)
+    traj.grad_to_last  # noqa: B018 - a cached value must not break (or ride along with) pickling
+    batch = run_gated_batch(
+        cell,
+        X2,
+        {g: {k: v[None] for k, v in {"w_x": p.w_x, "w_h": p.w_h, "b": p.b}.items()} for g, p in params.gates.items()},
+    )
+    batch.grad_first  # noqa: B018
+    for obj in (params, traj, batch):
+        back = pickle.loads(pickle.dumps(obj))
+        assert type(back) is type(obj)
+    p2 = pickle.loads(pickle.dumps(params))
+    assert p2 == params and hash(p2) == hash(params)
+    t2 = pickle.loads(pickle.dumps(traj))
+    assert "grad_to_last" not in vars(t2)
+    np.testing.assert_array_equal(t2.grad_to_last, traj.grad_to_last)
+    np.testing.assert_array_equal(t2.gates["candidate"], traj.gates["candidate"])
+    assert not t2.h.flags.writeable and not t2.params.gate("candidate").w_h.flags.writeable
+    with pytest.raises(TypeError):
+        t2.params.gates["candidate"] = t2.params.gates["candidate"]  # type: ignore[index]
+    b2 = pickle.loads(pickle.dumps(batch))
+    np.testing.assert_array_equal(b2.sensitivity_to_last, batch.sensitivity_to_last)
