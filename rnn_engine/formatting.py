@@ -15,7 +15,7 @@ Rules for ``format_number(v, precision)`` (on-screen numbers, fixed decimals):
 - Negative zero prints as ``0.00``.
 
 Rules for ``format_significant(v, digits)`` (numbers inside sentences, e.g. the
-observations of :mod:`rnn_engine.insights`; ``digits = 3`` by default):
+facts of :mod:`rnn_engine.facts`; ``digits = 3`` by default):
 
 - ``nan``, ``inf`` and ``0`` as above (``0`` prints as ``"0"``).
 - ``|v| >= 10_000`` or ``|v| < 0.001`` -> scientific with ``digits`` significant

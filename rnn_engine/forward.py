@@ -52,6 +52,9 @@ DEAD_THRESHOLD = 0.0
 #: videos are of order 1, so a state 100 times that scale has left the range any
 #: activation is meant to work in; for tanh and sigmoid it can never happen.
 EXPLODING_THRESHOLD = 100.0
+#: Sets per chunk of a backward sweep are chosen so that one ``(n, H, H)`` block holds
+#: about this many numbers (2 MB): numpy's per-call cost stays small and the block in cache.
+_CHUNK_ELEMENTS = 1 << 18
 
 
 def _frozen(a: npt.ArrayLike) -> Array:
@@ -187,8 +190,10 @@ class BatchTrajectory:
     x : (N, T, D) inputs;  z : (N, T, H) pre-activations;  h : (N, T, H) states;
     dh : (N, T, H) ``f'(z)``;  h0 : (N, H);  w_x : (N, H, D);  w_h : (N, H, H);  b : (N, H).
 
-    The derived arrays (:attr:`backward_factors`, :attr:`grad_to_last`,
+    The derived arrays (:attr:`backward_factors`, :attr:`grad_to_last`, :attr:`grad_first`,
     :attr:`sensitivity_to_last` and the flags) are computed on first access and cached.
+    Only :attr:`backward_factors` and :attr:`grad_to_last` are ``(N, T, H, H)``-sized;
+    the others never build such an array.
     """
 
     activation: str
@@ -254,13 +259,43 @@ class BatchTrajectory:
         return _batch_major(self._grad_tm)
 
     @cached_property
+    def _sweep(self) -> tuple[Array, Array]:
+        """``dh_T/dh_1`` (N, H, H) and time-major ``dh_T/dx_k`` (T, N, H, D) from one backward sweep.
+
+        For H > 1 the products ``dh_T/dh_t`` are formed step by step for a chunk of sets
+        and dropped at once, so no ``(N, T, H, H)`` array is built unless
+        :attr:`grad_to_last` is asked for. The operations are those of :attr:`_grad_tm`
+        (``G[t-1] = G[t] J[t]`` with the same ``J[t]``), so the numbers are identical.
+        """
+        with np.errstate(all="ignore"):
+            if self.hidden_size == 1:  # (T, N, 1, 1) is no bigger than h: keep the cumulative product
+                G = self._grad_tm
+                local = self._dh_tm[..., :, None] * self.w_x[None, :, :, :]  # (T, N, H, D): dh_k/dx_k
+                return _seal(G[0]), G[..., 0:1, 0:1] * local
+            dh, T, N, H = self._dh_tm, self.steps, len(self), self.hidden_size
+            first = np.empty((N, H, H))
+            sens = np.empty((T, N, H, self.w_x.shape[2]))
+            chunk = max(1, min(N, _CHUNK_ELEMENTS // (H * H)))
+            for lo in range(0, N, chunk):
+                hi = min(N, lo + chunk)
+                G_t = np.broadcast_to(np.eye(H), (hi - lo, H, H))
+                for t in range(T - 1, -1, -1):
+                    np.matmul(G_t, dh[t, lo:hi, :, None] * self.w_x[lo:hi], out=sens[t, lo:hi])
+                    if t:
+                        G_t = np.matmul(G_t, dh[t, lo:hi, :, None] * self.w_h[lo:hi])
+                first[lo:hi] = G_t
+        return _seal(first), sens
+
+    @cached_property
+    def grad_first(self) -> Array:
+        """(N, H, H): ``dh_T/dh_1``, the gradient reaching step 1 (``grad_to_last[:, 0]``), built without
+        any ``(N, T, H, H)`` array."""
+        return self._sweep[0]
+
+    @cached_property
     def sensitivity_to_last(self) -> Array:
         """(N, T, H, D): ``dh_T/dx_k = (dh_T/dh_k) diag(f'(z_k)) W_x`` for k = 1..T."""
-        G = self._grad_tm
-        with np.errstate(all="ignore"):
-            local = self._dh_tm[..., :, None] * self.w_x[None, :, :, :]  # (T, N, H, D): dh_k/dx_k
-            out = G[..., 0:1, 0:1] * local if G.shape[-1] == 1 else np.matmul(G, local)
-        return _batch_major(out)
+        return _batch_major(self._sweep[1])
 
     def _flag(self, array: Array, test: Callable[[Array], BoolArray]) -> BoolArray:
         # Elementwise tests run fastest over the contiguous time-major block; the
@@ -465,6 +500,11 @@ class Trajectory:
     def grad_to_last(self) -> Array:
         """(T, H, H): ``dh_T/dh_t`` (identity at the last step)."""
         return _first(self._batch.grad_to_last)
+
+    @property
+    def grad_first(self) -> Array:
+        """(H, H): ``dh_T/dh_1``, the gradient reaching step 1 (equals ``grad_to_last[0]``)."""
+        return _first(self._batch.grad_first)
 
     @property
     def sensitivity_to_last(self) -> Array:
