@@ -112,6 +112,8 @@ class ExplainerScene(MovingCameraScene):
         self.timeline: list[SectionRecord] = []
         self.thumbnail_time: float = 0.0
         self.section_listeners: list[SectionListener] = []
+        #: When each beat began: ``(section name, beat) -> seconds`` (a narration is placed by these).
+        self.beat_times: dict[tuple[str, str], float] = {}
         self._open: tuple[str, str, float, str] | None = None
         self._section_names: set[str] = set()
         self._redraw: RedrawPlan | None = None
@@ -193,9 +195,10 @@ class ExplainerScene(MovingCameraScene):
         the clauses of the passage that go with ``beat`` have had their time (reading or
         speech), so what is shown follows what is said.
         """
+        name = self._open[0] if self._open is not None else ""
+        self.beat_times.setdefault((name, beat), float(self.renderer.time))
         if animations:
             self.play(*animations, run_time=run_time)
-        name = self._open[0] if self._open is not None else ""
         passage = self.spec.script.passage_of(name)
         need = passage.beat_seconds(beat) if passage is not None else 0.0
         if need - run_time > 1e-3:

@@ -1,0 +1,52 @@
+"""The text a voice reads: the script's words with its symbols and signs said as words.
+
+The script is written to be read aloud by a person as it stands (``h₃ is 0.31``,
+``minus 0.35``, ``1.2 %``). A synthetic voice needs the symbols spelled out, so
+:func:`to_speech` turns
+
+- subscripted symbols into their letters and indices: ``h₃`` -> ``h 3``, ``Wₓ`` -> ``W x``,
+  ``hₜ₋₁`` -> ``h t minus 1``;
+- ``∂h₁₀/∂hₜ`` into ``d h 10 by d h t``; ``%`` into ``percent``; ``=`` into ``equals``;
+  ``×`` and ``·`` into ``times``;
+- names into how they are said: ``tanh`` -> ``tan h``, ``ReLU`` -> ``relu``, ``RNN`` -> ``R N N``.
+
+Captions keep the written text; only the voice reads this one.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["to_speech"]
+
+_FROM_SUB = str.maketrans("₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₜₕₓₖ", "0123456789+-()thxk")
+_SUB_CHARS = "₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₜₕₓₖ"
+_SYMBOL = re.compile(rf"([A-Za-z])([{_SUB_CHARS}]+)")
+_DERIVATIVE = re.compile(rf"∂([A-Za-z])([{_SUB_CHARS}]*)/∂([A-Za-z])([{_SUB_CHARS}]*)")
+_WORDS = [
+    (re.compile(r"\btanh\b"), "tan h"),
+    (re.compile(r"\bReLU\b"), "relu"),
+    (re.compile(r"\bRNNs\b"), "R N Ns"),
+    (re.compile(r"\bRNN\b"), "R N N"),
+    (re.compile(r"\bLSTMs?\b"), "L S T M"),
+    (re.compile(r"\bGRUs?\b"), "G R U"),
+]
+
+
+def _index(sub: str) -> str:
+    """``"ₜ₋₁"`` -> ``"t minus 1"``, ``"₁₀"`` -> ``"10"``."""
+    plain = sub.translate(_FROM_SUB)
+    plain = plain.replace("-", " minus ").replace("+", " plus ").replace("(", "").replace(")", "")
+    return " ".join(plain.split())
+
+
+def to_speech(text: str) -> str:
+    """``text`` as a synthetic voice should read it (see the module docstring)."""
+    out = _DERIVATIVE.sub(
+        lambda m: f"d {m.group(1)} {_index(m.group(2))} by d {m.group(3)} {_index(m.group(4))}".replace("  ", " "), text
+    )
+    out = _SYMBOL.sub(lambda m: f"{m.group(1)} {_index(m.group(2))}", out)
+    out = out.replace("%", " percent").replace(" = ", " equals ").replace("×", " times ").replace("·", " times ")
+    for pattern, said in _WORDS:
+        out = pattern.sub(said, out)
+    return " ".join(out.split())
