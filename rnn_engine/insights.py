@@ -288,9 +288,21 @@ def _saturated(traj: Trajectory, display: str) -> Observation | None:
     return Observation("saturated", step, f"{phrase}: {tail}")
 
 
+def _undefined_derivative(traj: Trajectory, first: int) -> bool:
+    """Whether some z_t, t >= ``first``, is NaN: a chain rule through it has no value.
+
+    ``dh_T/dh_1`` multiplies f'(z_t) for t = 2..T, ``dh_T/dx_1`` for t = 1..T. f'(NaN) is
+    undefined, but ReLU's derivative code gives 0 for it, which read as "no gradient
+    reaches t = 1" and "h_T has forgotten x_1" for a run that is NaN throughout.
+    """
+    return bool(np.any(np.isnan(np.asarray(traj.z)[first - 1 :])))
+
+
 def _gradient(traj: Trajectory) -> Observation | None:
     T = traj.steps
     if T < 2:
+        return None
+    if _undefined_derivative(traj, first=2):
         return None
     ratio = _size(traj.grad_to_last[0])
     size = abs(ratio)
@@ -327,6 +339,8 @@ def _gradient(traj: Trajectory) -> Observation | None:
 def _memory(traj: Trajectory) -> Observation | None:
     T = traj.steps
     if T < 2:
+        return None
+    if _undefined_derivative(traj, first=1):
         return None
     s = traj.sensitivity_to_last[0]
     size = abs(_size(s))
