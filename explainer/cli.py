@@ -28,7 +28,9 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, as for every other bad input
-        self.exit(2, f"{self.prog}: {message}\n")
+        from explainer.naming import printable
+
+        self.exit(2, f"{self.prog}: {printable(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from explainer.config import ConfigError, check_renderable, load_config
+    from explainer.naming import printable
 
     bad = 0
     for path in args.configs:
@@ -76,10 +79,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             cfg = load_config(path)
             check_renderable(cfg)
         except ConfigError as exc:
-            print(exc, file=sys.stderr)
+            print(exc, file=sys.stderr)  # str(ConfigError) is one escaped line
             bad += 1
             continue
-        print(f"{path}: ok ({describe(cfg)})")
+        print(f"{printable(str(path))}: ok ({describe(cfg)})")
     return 2 if bad else 0
 
 
@@ -115,12 +118,26 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def usable_output_dir(out_dir: Path, *names: str) -> None:
+    """An output folder that cannot be used is a usage error (exit 2), found before anything is written.
+
+    A failure while writing (a full disk) is a failed render instead (exit 1).
+    """
+    from explainer.output import OutputError, check_output_dir
+
+    try:
+        check_output_dir(out_dir, *names)
+    except OutputError as exc:
+        raise UsageError(f"-o {out_dir}: {exc}") from None
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from explainer.clip import render_clip
     from explainer.config import check_renderable, load_config
 
     cfg = load_config(args.config)
     check_renderable(cfg)
+    usable_output_dir(args.output_dir, cfg.name)
 
     def progress(title: str, seconds: float) -> None:
         print(f"  {seconds:6.1f} s  {title}", file=sys.stderr, flush=True)
@@ -132,6 +149,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     print(f"{cfg.name}: {verb} -> {args.output_dir / cfg.name}/")
     for role, path in result.files.items():
         print(f"  {role:<9} {path}")
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 
@@ -155,11 +174,12 @@ COMMANDS = {"render": cmd_render, "batch": cmd_batch, "validate": cmd_validate, 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from explainer.config import ConfigError
+    from explainer.naming import printable
 
     try:
         return COMMANDS[args.command](args)
     except (ConfigError, UsageError) as exc:
-        print(exc, file=sys.stderr)
+        print(printable(str(exc)), file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `trace --json | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -171,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         else:
-            print(f"error: {type(exc).__name__}: {exc} (run with --debug for a traceback)", file=sys.stderr)
+            text = printable(" ".join(str(exc).split()), 300)
+            print(f"error: {type(exc).__name__}: {text} (run with --debug for a traceback)", file=sys.stderr)
         return 1
 
 

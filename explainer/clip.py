@@ -14,11 +14,14 @@ published with :func:`explainer.output.publish`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import platform
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata as importlib_metadata
@@ -62,6 +65,56 @@ class ClipResult:
     files: dict[str, Path] = field(default_factory=dict)  # video, srt, chapters, thumbnail, metadata
     duration: float = 0.0
     render_seconds: float = 0.0
+    #: Things worth telling the user once about this render (e.g. animations cut to one frame).
+    notes: tuple[str, ...] = ()
+
+
+class _ShortAnimations(logging.Filter):
+    """Counts, and keeps off the terminal, Manim's warning for each animation shorter than one frame.
+
+    Manim logs one multi-line warning per ``play()``/``wait()`` whose run time is below
+    1/fps and draws it as one frame instead: a valid 128-step config with
+    ``fast_step_seconds: 0.1`` at ``-q l`` (15 fps) printed 530 of them. What matters is
+    said once instead (:meth:`note`): how many, and how much longer the clip runs.
+    """
+
+    _RUN_TIME = re.compile(r", ([0-9.eE+-]+) seconds, is too short for the current frame rate")
+
+    def __init__(self, fps: float) -> None:
+        super().__init__()
+        self.fps = fps
+        self.count = 0
+        self.added = 0.0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        m = self._RUN_TIME.search(record.getMessage())
+        if m is None:
+            return True
+        self.count += 1
+        with contextlib.suppress(ValueError):
+            self.added += max(0.0, 1.0 / self.fps - float(m.group(1)))
+        return False
+
+    def note(self, quality: str) -> str | None:
+        if not self.count:
+            return None
+        return (
+            f"{self.count} animations are shorter than one frame at {self.fps:g} fps (-q {quality}) and were "
+            f"drawn as one frame each, so the clip runs {self.added:.1f} s longer than at full frame rates"
+        )
+
+
+@contextlib.contextmanager
+def _counting_short_animations(fps: float) -> Iterator[_ShortAnimations]:
+    counter = _ShortAnimations(fps)
+    loggers = [logging.getLogger("manim"), *logging.getLogger("manim").handlers]
+    for target in loggers:
+        target.addFilter(counter)
+    try:
+        yield counter
+    finally:
+        for target in loggers:
+            target.removeFilter(counter)
 
 
 def _version(pkg: str) -> str:
@@ -119,6 +172,8 @@ def cached_result(cfg: Config, out_dir: Path, quality: str | None = None, fmt: s
     quality, fmt = _resolved(cfg, quality, fmt)
     digest = clip_hash(cfg, quality, fmt)
     final = Path(out_dir) / cfg.name
+    if final.is_symlink():  # never served, nor written through: publish refuses it
+        return None
     meta_path = final / f"{cfg.name}.json"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -257,7 +312,10 @@ def render_clip(
         ready.mkdir()
         from manim import tempconfig
 
-        with tempconfig(_manim_settings(media, name, quality, fmt, quiet)):
+        with (
+            tempconfig(_manim_settings(media, name, quality, fmt, quiet)),
+            _counting_short_animations(QUALITIES[quality][2]) as short,
+        ):
             scene = scene_cls(spec)
             if on_section is not None:
                 scene.section_listeners.append(
@@ -341,6 +399,8 @@ def render_clip(
         files["metadata"] = ready / names["metadata"]
         atomic_write_text(files["metadata"], json_text(meta))
         placed = publish(files, out_dir / name)
-        return ClipResult(name, "rendered", digest, placed, float(info["duration"]), render_seconds)
+        note = short.note(quality)
+        notes = (note,) if note else ()
+        return ClipResult(name, "rendered", digest, placed, float(info["duration"]), render_seconds, notes)
     finally:
         remove_tree(stage)

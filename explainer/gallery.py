@@ -103,6 +103,21 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+#: A text cell starting with one of these is read as a formula by spreadsheets (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    """A cell as written: text that a spreadsheet would run as a formula gets a leading ``'``.
+
+    Numbers are written as they are (``-0.5`` is a number, not a formula); only text
+    (a title, an error, a value given as text) is neutralised, the usual OWASP rule.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_manifest(
     sweep_dir: Path,
     sweep_name: str,
@@ -149,7 +164,9 @@ def write_manifest(
     atomic_write_text(json_path, json.dumps(doc, indent=2, allow_nan=False) + "\n")
 
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    # RFC 4180 line ends: the writer then also quotes a cell holding a lone "\r", which would
+    # otherwise end the row for every reader.
+    writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(["name", *fields, "status", "hash", "duration", "render_seconds", *FILE_ROLES, "error"])
     for rec, clip in zip(records, clips, strict=True):
         row = [rec.name]
@@ -165,7 +182,7 @@ def write_manifest(
         ]
         row += [clip["files"].get(role) or "" for role in FILE_ROLES]
         row.append(rec.error or "")
-        writer.writerow(row)
+        writer.writerow([_csv_cell(cell) for cell in row])
     csv_path = sweep_dir / "manifest.csv"
     atomic_write_text(csv_path, buf.getvalue())
     return json_path, csv_path

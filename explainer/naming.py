@@ -10,6 +10,11 @@ all need to agree on:
 - :func:`safe_name`: turn any text (a file stem, a sweep's parts) into a valid name.
 - :func:`format_value` / :func:`short_value`: a config value as it reads in a clip
   name, a manifest, a panel label or an error message.
+- :func:`printable` / :func:`quoted`: text from a user (a key, a value, a file name)
+  as a message shows it: every character that is not printable (newlines, carriage
+  returns, ANSI escapes, NUL, lone surrogates, bidirectional controls, line and
+  paragraph separators) written as a Python-style escape (``\\n``, ``\\x1b``,
+  ``\\ud800``), so a message stays one line and never drives the terminal.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["DOTTED_RE", "MAX_NAME", "NAME_RE", "format_value", "safe_name", "short_value"]
+__all__ = ["DOTTED_RE", "MAX_NAME", "NAME_RE", "format_value", "printable", "quoted", "safe_name", "short_value"]
 
 MAX_NAME = 64
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -76,7 +81,43 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def _escape(ch: str) -> str:
+    special = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if ch in special:
+        return special[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _escaped_pieces(text: str) -> list[str]:
+    # str.isprintable is False exactly for what must not reach a terminal raw: control
+    # (Cc), format (Cf: bidi overrides, zero-width), surrogate, private-use and unassigned
+    # characters, and every separator but the plain space (Zl, Zp, and Zs such as U+00A0).
+    return [ch if ch == " " or ch.isprintable() else _escape(ch) for ch in text]
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """``text`` with every non-printable character escaped (``'a\\nb'`` for a newline),
+    cut to ``limit`` characters with ``...`` when given (never inside an escape)."""
+    if text.isprintable() and (limit is None or len(text) <= limit):
+        return text
+    pieces = _escaped_pieces(text)
+    if limit is None or sum(map(len, pieces)) <= limit:
+        return "".join(pieces)
+    out, size = [], 0
+    for piece in pieces:
+        if size + len(piece) > limit - 3:
+            break
+        out.append(piece)
+        size += len(piece)
+    return "".join(out) + "..."
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """User text as a message quotes it: ``'rnn\\nx'`` (escaped, at most ``limit`` characters inside)."""
+    return f"'{printable(text, limit)}'"
+
+
 def short_value(value: Any, limit: int = 40) -> str:
-    """:func:`format_value`, cut to ``limit`` characters with ``...`` (for messages)."""
-    text = format_value(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    """:func:`format_value`, escaped and cut to ``limit`` characters with ``...`` (for messages)."""
+    return printable(format_value(value), limit)

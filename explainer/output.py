@@ -6,6 +6,12 @@ an interrupted render leaves the previous good file (or nothing), never a
 truncated one. The clip's metadata file, which carries the content hash, is
 removed first and written last: a clip counts as up to date only if every file
 of one render is in place.
+
+Output goes only into real folders under the output folder (``-o``): the output folder
+itself may be a symbolic link (a user's choice), but a link planted at ``out/<name>`` or
+``out/<sweep>`` is refused (:class:`OutputError`), never followed, so nothing is
+written outside ``-o``. :func:`check_output_dir` checks all this before anything is
+written; :func:`publish` checks it again at the moment it moves files into place.
 """
 
 from __future__ import annotations
@@ -23,17 +29,66 @@ from typing import Any
 
 __all__ = [
     "Chapter",
+    "OutputError",
     "Section",
     "atomic_write_bytes",
     "atomic_write_text",
     "chapters_text",
+    "check_output_dir",
     "merge_chapters",
+    "pid_alive",
     "publish",
     "staging_dir",
 ]
 
 #: YouTube ignores chapter lists whose chapters are shorter than this.
 MIN_CHAPTER_SECONDS = 10.0
+
+
+class OutputError(Exception):
+    """An output folder that cannot, or must not, receive files (one line, naming the folder)."""
+
+
+def _refuse_link(folder: Path) -> None:
+    if folder.is_symlink():
+        raise OutputError(
+            f"{folder} is a symbolic link (to {os.readlink(folder)}); output is written only into real "
+            "folders under the output folder: remove the link"
+        )
+
+
+def check_output_dir(out_dir: Path, *names: str) -> None:
+    """Refuse, before anything is written, an output folder that cannot hold ``out_dir/<name>/``.
+
+    ``out_dir`` must be a folder (or not exist yet, under a folder) that can be written to,
+    found by creating and removing a file there (permission bits say nothing to root, nor
+    about a read-only mount); each ``out_dir/<name>`` must not be a symbolic link, and must
+    be a folder if it exists.
+
+    Raises
+    ------
+    OutputError
+        One line naming the folder and the reason.
+    """
+    out_dir = Path(out_dir)
+    existing = out_dir
+    while not existing.exists() and not existing.is_symlink() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        if existing == out_dir:
+            raise OutputError(f"{out_dir} is not a folder")
+        raise OutputError(f"{existing} is not a folder, so {out_dir} cannot be made in it")
+    try:
+        fd, probe = tempfile.mkstemp(dir=existing, prefix=".write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"cannot write into {existing}: {exc.strerror or exc}") from None
+    for name in names:
+        folder = out_dir / name
+        _refuse_link(folder)
+        if folder.exists() and not folder.is_dir():
+            raise OutputError(f"{folder} exists and is not a folder")
 
 
 @dataclass(frozen=True)
@@ -78,7 +133,8 @@ def _umask() -> int:
     return mask
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs (someone else's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -106,12 +162,12 @@ def clean_stale_staging(out_dir: Path) -> list[Path]:
     removed = []
     for p in Path(out_dir).glob(".staging-*"):
         owner = staging_owner(p)
-        if owner is not None and p.is_dir() and not _pid_alive(owner):
+        if owner is not None and p.is_dir() and not pid_alive(owner):
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
     for p in _part_files(Path(out_dir)):
         owner = _part_owner(p)
-        if owner is not None and not _pid_alive(owner):
+        if owner is not None and not pid_alive(owner):
             with contextlib.suppress(OSError):
                 p.unlink()
                 removed.append(p)
@@ -172,7 +228,13 @@ def publish(files: Mapping[str, Path], final_dir: Path, metadata_key: str = "met
 
     ``files`` maps a role (``video``, ``srt``, ...) to a finished file in a staging
     folder on the same file system.
+
+    Raises
+    ------
+    OutputError
+        ``final_dir`` is a symbolic link: files are never moved through one.
     """
+    _refuse_link(final_dir)
     final_dir.mkdir(parents=True, exist_ok=True)
     placed: dict[str, Path] = {}
     meta = files.get(metadata_key)

@@ -89,7 +89,8 @@ def _perturbed(cfg: Config) -> tuple[Run, ...]:
         perturbed[k - 1] = 0.0
         label, overrides = f"x_{k} = 0", {"memory.perturb_step": k, "memory.drop": True}
     else:
-        perturbed[k - 1] += mem.delta
+        with np.errstate(over="ignore"):  # x + delta may overflow to inf; the engine runs it and flags it
+            perturbed[k - 1] += mem.delta
         sign = "+" if mem.delta > 0 else "-"
         label = f"x_{k} {sign} {abs(mem.delta):g}"
         overrides = {"memory.perturb_step": k, "memory.delta": mem.delta}

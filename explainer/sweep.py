@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from explainer.config import Config, ConfigError, check_renderable, from_dict, load_config, with_overrides
-from explainer.config.errors import suggest
+from explainer.config.errors import describe, suggest
 from explainer.config.reader import (
     MAX_BYTES,
     FieldPath,
@@ -52,7 +52,7 @@ from explainer.config.reader import (
     format_path,
     parse_yaml,
 )
-from explainer.naming import DOTTED_RE, MAX_NAME, NAME_RE, format_value, safe_name
+from explainer.naming import DOTTED_RE, MAX_NAME, NAME_RE, format_value, quoted, safe_name, short_value
 
 __all__ = [
     "MAX_JOBS",
@@ -67,6 +67,9 @@ __all__ = [
 #: A sweep expanding to more clips than this is refused (a typo in a grid multiplies fast).
 MAX_JOBS = 1000
 _TOP_KEYS = ("name", "description", "base", "grid", "variants")
+_EMPTY = "the file is empty; a sweep needs base: and grid: and/or variants:"
+#: What a ``base:`` file may be called: a config of ours is YAML.
+_CONFIG_SUFFIXES = (".yaml", ".yml")
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -178,7 +181,7 @@ class _Doc:
         if mark is None:
             near = self.positions.nearest(path)
             mark = near[1] if near else (1, 1)
-        return ConfigError(self.label, mark[0], mark[1], format_path(path), message)
+        return ConfigError(self.label, mark[0], mark[1], format_path(path), message, path)
 
 
 # ----------------------------------------------------------------------------- overrides
@@ -200,7 +203,7 @@ def _flatten(doc: _Doc, prefix: str, value: Any, at: FieldPath, key_at: FieldPat
         out: list[_Override] = []
         for key, sub in value.items():
             if not DOTTED_RE.fullmatch(key):
-                raise doc.error((*at, key), f"'{key}' is not a field name", at_key=True)
+                raise doc.error((*at, key), f"{quoted(key)} is not a field name", at_key=True)
             out += _flatten(doc, f"{prefix}.{key}", sub, (*at, key), (*at, key))
         return out
     return [_Override(prefix, value, at, key_at)]
@@ -208,7 +211,7 @@ def _flatten(doc: _Doc, prefix: str, value: Any, at: FieldPath, key_at: FieldPat
 
 def _check_path(doc: _Doc, key: Any, at: FieldPath) -> None:
     if not isinstance(key, str) or not DOTTED_RE.fullmatch(key):
-        raise doc.error(at, f"'{key}' is not a dotted field path such as rnn.w_h", at_key=True)
+        raise doc.error(at, f"{quoted(str(key))} is not a dotted field path such as rnn.w_h", at_key=True)
     if key == "output.name" or key.startswith("output.name."):
         raise doc.error(at, "clip names are made by the sweep; use a variant's 'name:' instead", at_key=True)
 
@@ -227,9 +230,9 @@ def _read_doc(path: Path, label: str) -> _Doc:
     except OSError as exc:
         raise ConfigError(label, 1, 1, "", f"cannot read the sweep file: {exc.strerror or exc}") from None
     try:
-        doc = parse_yaml(decode_source(raw))
+        doc = parse_yaml(decode_source(raw), empty=_EMPTY)
     except YamlError as exc:
-        raise ConfigError(label, exc.line, exc.col, "", exc.message) from None
+        raise ConfigError(label, exc.line, exc.col, format_path(exc.path), exc.message, exc.path) from None
     return _Doc(label, doc.data, doc.positions)
 
 
@@ -249,9 +252,9 @@ def load_sweep(path: str | Path) -> Sweep:
 def load_sweep_text(text: str, filename: str = "<sweep>", base_dir: str | Path | None = None) -> Sweep:
     """Expand sweep text; a ``base:`` path is resolved against ``base_dir`` (default: cwd)."""
     try:
-        doc = parse_yaml(decode_source(text.encode("utf-8", "surrogatepass")))
+        doc = parse_yaml(decode_source(text.encode("utf-8", "surrogatepass")), empty=_EMPTY)
     except YamlError as exc:
-        raise ConfigError(filename, exc.line, exc.col, "", exc.message) from None
+        raise ConfigError(filename, exc.line, exc.col, format_path(exc.path), exc.message, exc.path) from None
     source = None if filename.startswith("<") else Path(filename)
     anchor = Path(base_dir) / "sweep.yaml" if base_dir is not None else (source or Path("sweep.yaml"))
     sweep = _expand(_Doc(filename, doc.data, doc.positions), anchor)
@@ -265,8 +268,8 @@ def _sweep_name(doc: _Doc, path: Path) -> str:
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise doc.error(
             ("name",),
-            f"'{name}' is not a valid name: 1 to 64 characters, letters, digits, "
-            "'.', '_' or '-', starting with a letter or digit",
+            f"{short_value(name) if not isinstance(name, str) else quoted(name)} is not a valid name: 1 to 64 "
+            "characters, letters, digits, '.', '_' or '-', starting with a letter or digit",
         )
     return name
 
@@ -277,20 +280,41 @@ def _load_base(doc: _Doc, path: Path, sweep_name: str) -> tuple[Config, str]:
     if base is None:
         raise doc.error((), "a sweep needs 'base:', a config file path or an inline config mapping")
     if isinstance(base, str):
-        base_path = (path.parent / base) if not Path(base).is_absolute() else Path(base)
-        if not base_path.is_file():
-            raise doc.error(("base",), f"config file '{base}' not found (looked for {base_path})")
-        cfg = load_config(base_path)  # its own errors name its own file and line
-        return cfg, cfg.name
+        return _load_base_file(doc, path, base)
     if not isinstance(base, Mapping):
         raise doc.error(("base",), "expected a config file path or an inline config mapping")
     try:
         cfg = from_dict(base, filename=doc.label)
     except ConfigError as exc:
-        where = _parse_field(exc.field)
+        where = exc.path if exc.path is not None else _parse_field(exc.field)
         raise doc.error(("base", *where), exc.message, at_key=exc.message.startswith("unknown key")) from None
     explicit = isinstance(base.get("output"), Mapping) and "name" in base["output"]
     return cfg, (cfg.name if explicit else sweep_name)
+
+
+def _load_base_file(doc: _Doc, path: Path, base: str) -> tuple[Config, str]:
+    """The base config named by a path, relative to the sweep file.
+
+    It may be anywhere (sweeps conventionally sit in a folder beside their configs and
+    name ``../x.yaml``), but it must be a ``.yaml``/``.yml`` file, and one that is not an
+    explainer config is refused without showing any of its content (see the module
+    docstring).
+    """
+    shown = quoted(base, 60)
+    try:
+        base_path = (path.parent / base) if not Path(base).is_absolute() else Path(base)
+        real = base_path.resolve()
+        found = real.is_file()
+    except (OSError, ValueError) as exc:  # a name too long, a NUL, a loop of links
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise doc.error(("base",), f"config file {shown} cannot be opened: {why}") from None
+    if real.suffix.lower() not in _CONFIG_SUFFIXES:
+        link = f" (it is a link to {quoted(str(real), 60)})" if real.name != base_path.name else ""
+        raise doc.error(("base",), f"{shown} is not a config file: a base config is a .yaml or .yml file{link}")
+    if not found:
+        raise doc.error(("base",), f"config file {shown} not found (looked for {quoted(str(base_path), 80)})")
+    cfg = load_config(base_path)  # its own errors name its own file and line
+    return cfg, cfg.name
 
 
 def _grid(doc: _Doc) -> list[tuple[str, list[list[_Override]]]]:
@@ -328,10 +352,11 @@ def _variants(doc: _Doc) -> list[tuple[str | None, list[_Override]]]:
         if not isinstance(entry, Mapping):
             raise doc.error(at, "expected a mapping of field paths to values (and an optional name:)")
         name = entry.get("name")
-        if name is not None and (not isinstance(name, str) or not NAME_RE.fullmatch(name)):
+        if "name" in entry and (not isinstance(name, str) or not NAME_RE.fullmatch(name)):
+            shown = quoted(name) if isinstance(name, str) else describe(name)
             raise doc.error(
                 (*at, "name"),
-                f"'{name}' is not a valid name: letters, digits, '.', '_' or '-', starting with a letter or digit",
+                f"{shown} is not a valid name: letters, digits, '.', '_' or '-', starting with a letter or digit",
             )
         overrides: list[_Override] = []
         for key, value in entry.items():
@@ -351,13 +376,15 @@ def _variants(doc: _Doc) -> list[tuple[str | None, list[_Override]]]:
 def _expand(doc: _Doc, path: Path) -> Sweep:
     if not isinstance(doc.data, Mapping):
         raise doc.error((), "a sweep file is a mapping with base: and grid: and/or variants:")
-    for key in doc.data:
+    for key, value in doc.data.items():
         if key not in _TOP_KEYS:
             raise doc.error(
                 (key,),
-                f"unknown key '{key}'{suggest(key, _TOP_KEYS)}; valid keys: {', '.join(_TOP_KEYS)}",
+                f"unknown key {quoted(key)}{suggest(key, _TOP_KEYS)}; valid keys: {', '.join(_TOP_KEYS)}",
                 at_key=True,
             )
+        if value is None:  # "grid:" with nothing under it is a mistake, not "no grid"
+            raise doc.error((key,), "has no value; give one, or remove the key")
     if "grid" not in doc.data and "variants" not in doc.data:
         raise doc.error((), "a sweep needs 'grid:' (values to combine) and/or 'variants:' (explicit override sets)")
     name = _sweep_name(doc, path)
@@ -441,7 +468,7 @@ def _job_config(doc: _Doc, base: Config, overrides: Sequence[_Override], name: s
 
 
 def _job_error(doc: _Doc, base: Config, overrides: Sequence[_Override], exc: ConfigError) -> ConfigError:
-    where = _parse_field(exc.field)
+    where = exc.path if exc.path is not None else _parse_field(exc.field)
     # An error inside an overridden value: point at that value in the sweep file.
     for ov in overrides:
         parts = tuple(ov.path.split("."))
@@ -456,11 +483,11 @@ def _job_error(doc: _Doc, base: Config, overrides: Sequence[_Override], exc: Con
         except ConfigError as single:
             return doc.error(
                 ov.at,
-                f"with {ov.path} = {format_value(ov.value)}: {single.field}: {single.message}"
+                f"with {ov.path} = {short_value(ov.value)}: {single.field}: {single.message}"
                 if single.field
-                else f"with {ov.path} = {format_value(ov.value)}: {single.message}",
+                else f"with {ov.path} = {short_value(ov.value)}: {single.message}",
             )
-    shown = ", ".join(f"{ov.path} = {format_value(ov.value)}" for ov in overrides)
+    shown = ", ".join(f"{ov.path} = {short_value(ov.value)}" for ov in overrides)
     return doc.error(
         overrides[-1].at if overrides else ("base",),
         f"with {shown}: {exc.field}: {exc.message}" if exc.field else f"with {shown}: {exc.message}",

@@ -325,6 +325,10 @@ def _survival(traj: Trajectory) -> Fact | None:
     T = traj.steps
     if T < 2:
         return None
+    if np.any(np.isnan(np.asarray(traj.z)[1:])):
+        # A NaN z gives ReLU's derivative code 0, which would read as a blocked gradient:
+        # the numbers overflowed, and that is the fact (``overflow``), not a grade.
+        return None
     ratio = abs(size(traj.grad_to_last[0]))
     grade = survival_grade(ratio)
     if grade is None:

@@ -163,7 +163,8 @@ def generate(
             a, b = b, a + b
         return _column(out)
     if kind == "linear":
-        return _column(p["start"] + t * p["step"])
+        with np.errstate(over="ignore", invalid="ignore"):  # start -1.7e308, step 1.7e308: inf, as documented
+            return _column(p["start"] + t * p["step"])
     if kind == "alternating":
         return _column(np.where(t % 2 == 0, p["a"], p["b"]))
     if kind == "exponential":

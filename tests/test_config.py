@@ -284,9 +284,14 @@ def test_compare_defaults_for_compare_scene() -> None:
     assert (cfg.compare.field, cfg.compare.values) == ("rnn.activation", ("tanh", "relu", "sigmoid"))
 
 
-def test_compare_is_validated_even_when_the_scene_ignores_it() -> None:
+def test_compare_on_a_scene_without_panels_is_refused_after_its_values_are_checked() -> None:
+    # A scene whose registry entry has no compare_fields takes no compare section (it used to be
+    # ignored without a word); a bad value inside it is still reported first, at the value.
     with pytest.raises(ConfigError, match=r"compare\.values\[1\]: expected one of tanh"):
         load_config_text("sequence: {kind: sine}\ncompare: {field: rnn.activation, values: [tanh, 7]}\n")
+    for scene in ("unrolled", "memory", "gradients"):
+        with pytest.raises(ConfigError, match=rf"^<string>:2:1: compare: scene '{scene}' takes no compare section"):
+            load_config_text(f"scene: {scene}\ncompare: {{field: rnn.w_h, values: [1, 2]}}\nsequence: {{kind: sine}}\n")
 
 
 def test_custom_length_comes_from_values_and_vectors_give_d() -> None:

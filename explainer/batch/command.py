@@ -13,6 +13,7 @@ from pathlib import Path
 from explainer.batch.jobs import DEFAULT_OUT, BatchError
 from explainer.batch.run import run_sweep
 from explainer.batch.summary import print_summary
+from explainer.naming import quoted
 
 __all__ = ["run_batch_command"]
 
@@ -33,11 +34,14 @@ def run_batch_command(
     Errors in the sweep or the options are one line on stderr and exit code 2.
     """
     from explainer.config import ConfigError
+    from explainer.naming import printable
     from explainer.sweep import load_sweep
 
     try:
         if scheduler is not None and scheduler != "local" and not _ADDRESS.match(scheduler):
-            raise BatchError(f"--scheduler must be 'local' or an address like tcp://HOST:8786, not {scheduler!r}")
+            raise BatchError(
+                f"--scheduler must be 'local' or an address like tcp://HOST:8786, not {quoted(scheduler, 80)}"
+            )
         if scheduler is not None and _ADDRESS.match(scheduler) and "://" not in scheduler:
             scheduler = f"tcp://{scheduler}"
         sweep = load_sweep(Path(sweep_path))
@@ -51,7 +55,7 @@ def run_batch_command(
             scheduler=scheduler,
         )
     except (ConfigError, BatchError) as exc:
-        print(exc, file=sys.stderr)
+        print(printable(str(exc)), file=sys.stderr)
         return 2
     print_summary(report)
     return report.exit_code

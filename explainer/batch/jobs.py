@@ -89,6 +89,8 @@ class BatchReport:
     interrupted: bool = False
     backend: str = "local"
     gallery: dict[str, Path] = field(default_factory=dict)
+    #: What the batch could not write besides the clips (the manifest, the gallery), one line each.
+    problems: tuple[str, ...] = ()
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.records)
@@ -97,4 +99,4 @@ class BatchReport:
     def exit_code(self) -> int:
         if self.interrupted:
             return 130
-        return 1 if any(not r.ok for r in self.records) else 0
+        return 1 if self.problems or any(not r.ok for r in self.records) else 0

@@ -11,6 +11,12 @@ The flow of :func:`run_sweep`:
    batch still describes what it did); at the end the gallery (manifest, contact
    sheet, ``index.html``) is written.
 
+Nothing is written before the batch can start: an unusable output folder (not a
+folder, read-only, a symbolic link at ``out/<sweep>``) and an unreachable scheduler
+are refused first (:class:`BatchError`, exit code 2). A manifest or gallery that cannot
+be written (a full disk) is reported once and the clips still render; the batch then
+exits with 1 (:attr:`BatchReport.problems`).
+
 One failing job never stops the others. Ctrl-C (or SIGTERM) stops the workers, whose
 renders clean up their staging folders; files at final paths are always complete,
 and running the same command again renders only what is missing.
@@ -31,9 +37,10 @@ from explainer.batch.dask_cluster import DaskBackend
 from explainer.batch.jobs import DEFAULT_OUT, BatchError, BatchReport, Job, RenderFn
 from explainer.batch.local import LocalBackend
 from explainer.batch.progress import Reporter, say
+from explainer.batch.worker import error_line
 from explainer.gallery import ClipRecord, write_gallery, write_manifest
 from explainer.media import FORMATS, QUALITY_NAMES
-from explainer.output import clean_stale_staging
+from explainer.output import OutputError, check_output_dir, clean_stale_staging
 
 __all__ = ["run_sweep"]
 
@@ -137,8 +144,10 @@ def run_sweep(
     live = console.is_terminal if live is None else live
     started = time.perf_counter()
     sweep_dir = Path(out_dir) / sweep.name
-    sweep_dir.mkdir(parents=True, exist_ok=True)
-    clean_stale_staging(sweep_dir)  # what an earlier, killed batch left half-written
+    try:
+        check_output_dir(Path(out_dir), sweep.name)
+    except OutputError as exc:
+        raise BatchError(f"-o {out_dir}: {exc}") from None
     fields = list(sweep.fields)
     extra = {"source": str(sweep.source) if sweep.source else None, "quality": quality, "format": fmt}
 
@@ -158,19 +167,43 @@ def run_sweep(
     def ordered() -> list[ClipRecord]:
         return [records[j.name] for j in sweep.jobs]
 
-    write_manifest(sweep_dir, sweep.name, fields, ordered(), extra)
+    problems: list[str] = []
+
+    def note_problem(what: str, exc: OSError, going_on: bool = True) -> None:
+        # Reported once each; the clips are what matter, so the batch goes on without it.
+        text = f"could not write {what}: {error_line(exc)}"
+        if text not in problems:
+            problems.append(text)
+            say(console, f"warning: {text}" + ("; the remaining clips still render" if going_on else ""))
+
+    def save_manifest() -> None:
+        try:
+            write_manifest(sweep_dir, sweep.name, fields, ordered(), extra)
+        except OSError as exc:
+            note_problem(f"the manifest in {sweep_dir}", exc)
+
     cached = len(sweep.jobs) - len(todo)
     backend_kind = "dask" if (scheduler or client is not None) else "local"
     interrupted = False
+    backend: LocalBackend | DaskBackend | None = None
     if todo:
+        # The backend first: an unreachable scheduler is refused before anything is written.
         workers = min(jobs or os.cpu_count() or 1, len(todo))
-        backend: LocalBackend | DaskBackend
         if backend_kind == "dask":
             backend = DaskBackend(scheduler, workers, sweep_dir, quality, fmt, render_fn, client)
             where = backend.where
         else:
             backend = LocalBackend(workers, sweep_dir, quality, fmt, force, render_fn)
             where = f"{workers} local worker process{'es' if workers > 1 else ''}"
+    try:
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        clean_stale_staging(sweep_dir)  # what an earlier, killed batch left half-written
+        save_manifest()
+    except BaseException:
+        if backend is not None:
+            backend.close(cancel=True)
+        raise
+    if backend is not None:
         say(
             console,
             f"batch {sweep.name}: {len(sweep.jobs)} clips, {cached} up to date, {len(todo)} to render on {where}",
@@ -208,7 +241,7 @@ def run_sweep(
                     # Rewritten as clips finish (so a killed batch still has a manifest), but
                     # not after every one: a big sweep's manifest is large and fsynced.
                     if dirty and time.monotonic() - last_manifest >= _MANIFEST_SECONDS:
-                        write_manifest(sweep_dir, sweep.name, fields, ordered(), extra)
+                        save_manifest()
                         last_manifest, dirty = time.monotonic(), False
                     reporter.tick(backend.running())
         except KeyboardInterrupt:
@@ -218,7 +251,18 @@ def run_sweep(
             backend.close(cancel=interrupted)
     else:
         say(console, f"batch {sweep.name}: all {len(sweep.jobs)} clips up to date")
-    gallery = write_gallery(sweep_dir, sweep.name, fields, ordered(), extra)
+    gallery: dict[str, Path] = {}
+    try:
+        gallery = write_gallery(sweep_dir, sweep.name, fields, ordered(), extra)
+    except OSError as exc:
+        note_problem(f"the gallery in {sweep_dir}", exc, going_on=False)
     return BatchReport(
-        sweep.name, sweep_dir, tuple(ordered()), time.perf_counter() - started, interrupted, backend_kind, gallery
+        sweep.name,
+        sweep_dir,
+        tuple(ordered()),
+        time.perf_counter() - started,
+        interrupted,
+        backend_kind,
+        gallery,
+        tuple(problems),
     )

@@ -63,6 +63,7 @@ def print_summary(report: BatchReport, console: Any = None, max_rows: int = 40) 
     lines.append(f"{len(report.records)} clips: {counts}")
     if report.gallery.get("index_html"):
         lines.append(f"gallery: {report.gallery['index_html']}")
+    lines += [f"not written: {problem}" for problem in report.problems]
     if report.interrupted:
         lines.append("interrupted: run the same command again to render what is missing")
     for line in lines:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import tempfile
 import threading
@@ -23,9 +24,18 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from explainer.batch.jobs import JobResult, RenderFn
-from explainer.output import remove_own_staging, remove_tree
+from explainer.naming import printable
+from explainer.output import pid_alive, remove_own_staging, remove_tree
 
-__all__ = ["dask_task", "error_line", "local_task", "on_sigterm", "worker_code_version", "worker_init"]
+__all__ = [
+    "clean_dead_task_dirs",
+    "dask_task",
+    "error_line",
+    "local_task",
+    "on_sigterm",
+    "worker_code_version",
+    "worker_init",
+]
 
 # A worker's state, read by its SIGTERM handler. SIGTERM comes from the parent (Ctrl-C,
 # or SIGTERM to the batch) or from the worker itself when it finds it has been orphaned.
@@ -118,7 +128,8 @@ def _default_render() -> RenderFn:
 
 
 def error_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    """``Type: message`` on one line, escaped (a message may quote a title or a file name)."""
+    text = printable(" ".join(str(exc).split()), 500)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
@@ -154,6 +165,30 @@ def local_task(
     )
 
 
+#: A Dask task's private folder: ``<tmp>/rnn-explainer-batch-pid<PID>-<random>``.
+_TASK_PREFIX = "rnn-explainer-batch-pid"
+_TASK_DIR = re.compile(re.escape(_TASK_PREFIX) + r"(\d+)-[^-/]+")
+
+
+def clean_dead_task_dirs(tmp_root: Path | None = None) -> list[Path]:
+    """Remove the private folders of Dask tasks whose worker process no longer runs.
+
+    A worker killed mid-job (out of memory, the nanny's SIGKILL) cannot remove its
+    folder, which holds the render's staging files; Dask re-runs the job elsewhere.
+    The next task on the same machine removes what the dead one left (a folder whose
+    owner's pid is alive, even if reused by another process, is kept).
+    """
+    root = Path(tmp_root) if tmp_root is not None else Path(tempfile.gettempdir())
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(root):
+            m = _TASK_DIR.fullmatch(entry.name)
+            if m and entry.is_dir(follow_symlinks=False) and not pid_alive(int(m.group(1))):
+                remove_tree(Path(entry.path))
+                removed.append(Path(entry.path))
+    return removed
+
+
 def dask_task(cfg: Any, quality: str | None, fmt: str | None, render_fn: RenderFn | None) -> JobResult:
     """One job on a Dask worker: render into a private folder and return the files' bytes."""
     import socket
@@ -161,7 +196,8 @@ def dask_task(cfg: Any, quality: str | None, fmt: str | None, render_fn: RenderF
     _quiet_logging()
     render = render_fn or _default_render()
     where = f"{socket.gethostname()}:{os.getpid()}"
-    tmp = Path(tempfile.mkdtemp(prefix="rnn-explainer-batch-"))
+    clean_dead_task_dirs()
+    tmp = Path(tempfile.mkdtemp(prefix=f"{_TASK_PREFIX}{os.getpid()}-"))
     try:
         res = render(cfg, tmp, quality=quality, fmt=fmt, force=True, quiet=True)
         blobs = {role: (Path(p).name, Path(p).read_bytes()) for role, p in res.files.items()}

@@ -4,6 +4,11 @@
 ``FILE:LINE:COL: field.path: what is wrong``. :class:`Problem` is raised inside
 validation, relative to the model or field that found it; the loader turns it into
 a :class:`ConfigError` at the right place in the file.
+
+User text inside a message (a key, a value, a tag) is quoted with
+:func:`explainer.naming.quoted`, escaped and shortened; as a last line of defence
+``str(ConfigError)`` escapes any non-printable character left anywhere in the line,
+so the error is always exactly one line and never recolours a terminal.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from explainer.config.reader import FieldPath
+from explainer.naming import printable, quoted
 
 __all__ = ["COMMAND_LINE", "ConfigError", "Problem", "count", "describe", "not_a_choice", "suggest"]
 
@@ -36,26 +42,41 @@ class ConfigError(Exception):
         Dotted path of the field, e.g. ``rnn.w_h[1][0]``; ``""`` for file-level problems.
     message
         What is wrong, with a suggestion where one exists.
+    path
+        The field as a path of keys and indices (``("rnn", "w_h", 1, 0)``), when known;
+        ``field`` is how it reads.
     errors
         Every problem found (this one first), in document order.
     """
 
-    def __init__(self, file: str, line: int | None, col: int | None, field: str, message: str) -> None:
+    def __init__(
+        self,
+        file: str,
+        line: int | None,
+        col: int | None,
+        field: str,
+        message: str,
+        path: FieldPath | None = None,
+    ) -> None:
         self.file = file
         self.line = line
         self.col = col
         self.field = field
         self.message = " ".join(message.split("\n"))
+        self.path = path
         self.errors: tuple[ConfigError, ...] = (self,)
         super().__init__(str(self))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Picklable (batch workers send errors back); the default would call __init__ with str(self) only.
-        return (ConfigError, (self.file, self.line, self.col, self.field, self.message), {"errors": self.errors})
+        args = (self.file, self.line, self.col, self.field, self.message, self.path)
+        return (ConfigError, args, {"errors": self.errors})
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}:{self.col}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        file = printable(self.file)
+        where = file if self.line is None else f"{file}:{self.line}:{self.col}"
+        message = printable(self.message)
+        return f"{where}: {printable(self.field)}: {message}" if self.field else f"{where}: {message}"
 
 
 class Problem(ValueError):
@@ -75,7 +96,7 @@ def describe(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     if isinstance(value, str):
-        return f"the text '{value if len(value) <= 40 else value[:37] + '...'}'"
+        return f"the text {quoted(value)}"
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, dict):

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from explainer.config.errors import COMMAND_LINE, ConfigError, Problem, describe
+from explainer.config.errors import COMMAND_LINE, ConfigError, Problem, describe, suggest
 from explainer.config.locate import error_from, locate, translate
 from explainer.config.reader import (
     MAX_BYTES,
@@ -40,7 +40,7 @@ from explainer.config.reader import (
 )
 from explainer.config.schema import DEFAULT_NAME, SEQUENCE_PARAMS, Config
 from explainer.config.values import plain
-from explainer.naming import DOTTED_RE, safe_name, short_value
+from explainer.naming import DOTTED_RE, printable, quoted, safe_name, short_value
 from explainer.scene_kinds import SCENE_KINDS
 from rnn_engine.sequences import SEQUENCE_DEFAULTS
 
@@ -123,21 +123,33 @@ def _build(
 ) -> Config:
     """Layer ``overrides`` on ``raw`` and validate; every failure is a :class:`ConfigError`."""
     origins = dict(origins)
+    line, col = positions.values.get((), (1, 1)) if positions is not None else (None, None)
     if not isinstance(raw, dict):
-        line, col = positions.values.get((), (1, 1)) if positions is not None else (None, None)
+        # Named by kind only: the file may not be ours (a sweep's base: naming /etc/passwd),
+        # and its content is not echoed.
+        got = "text" if isinstance(raw, str) else "a list" if isinstance(raw, list) else describe(raw)
         raise ConfigError(
             filename,
             line,
             col,
             "",
-            f"the top level must be a mapping of keys such as scene:, sequence:, rnn:; got {describe(raw)}",
+            f"the top level must be a mapping of keys such as scene:, sequence:, rnn:; got {got}",
+        )
+    if raw and not any(key in Config.model_fields or suggest(key, list(Config.model_fields)) for key in raw):
+        # Not one key is ours, or close to ours: the wrong file, whose keys are not echoed either.
+        raise ConfigError(
+            filename,
+            line,
+            col,
+            "",
+            f"this is not an explainer config: no top-level key is one of {', '.join(Config.model_fields)}",
         )
     data = raw
     if overrides:
         keep = frozenset(k.split(".", 1)[1] for k in overrides if isinstance(k, str) and k.startswith("sequence."))
         for dotted, value in overrides.items():
             if not isinstance(dotted, str) or not DOTTED_RE.fullmatch(dotted):
-                raise ConfigError(origin, None, None, str(dotted), "not a dotted field path such as rnn.w_h")
+                raise ConfigError(origin, None, None, quoted(str(dotted)), "not a dotted field path such as rnn.w_h")
             try:
                 data = substitute(data, dotted, plain(value), keep)
             except ValueError as exc:
@@ -165,7 +177,7 @@ def _build(
 def _located(cfg: Config, exc: Problem) -> ConfigError:
     """A problem found in a whole config, as an error at its place in the file."""
     file, line, col = locate(exc.path, exc.at_key, cfg._filename, cfg._positions, cfg._origins)
-    return ConfigError(file, line, col, format_path(exc.path), exc.message)
+    return ConfigError(file, line, col, format_path(exc.path), exc.message, exc.path)
 
 
 def _scene_limit_problem(cfg: Config, scene: str) -> tuple[FieldPath, str] | None:
@@ -241,9 +253,9 @@ def _from_text(
     text: str, filename: str, source: Path | None, overrides: Mapping[str, Any] | None, origin: str
 ) -> Config:
     try:
-        doc = parse_yaml(text)
+        doc = parse_yaml(text, empty="the file is empty; a config needs at least a 'sequence' section")
     except YamlError as exc:
-        raise ConfigError(filename, exc.line, exc.col, format_path(exc.path), exc.message) from None
+        raise ConfigError(filename, exc.line, exc.col, format_path(exc.path), exc.message, exc.path) from None
     return _build(doc.data, filename, source, doc.positions, {}, overrides, origin)
 
 
@@ -311,7 +323,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     path, sep, value = text.partition("=")
     path = path.strip()
     if not sep or not DOTTED_RE.fullmatch(path):
-        raise ConfigError(COMMAND_LINE, None, None, path, f"expected field.path=value, got '{text}'")
+        raise ConfigError(COMMAND_LINE, None, None, printable(path), f"expected field.path=value, got {quoted(text)}")
     if not value.strip():
         raise ConfigError(COMMAND_LINE, None, None, path, "has no value after '='")
     try:

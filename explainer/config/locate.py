@@ -20,6 +20,7 @@ from explainer.config.errors import ConfigError, Problem, describe, not_a_choice
 from explainer.config.reader import FieldPath, Positions, format_path
 from explainer.config.schema import Config
 from explainer.config.values import number
+from explainer.naming import quoted
 from explainer.scene_kinds import COMPARE_FIELDS
 from rnn_engine.sequences import SEQUENCE_KINDS
 
@@ -45,7 +46,8 @@ def translate(err: Mapping[str, Any]) -> tuple[FieldPath, str, bool]:
     if kind == "extra_forbidden":
         valid = valid_keys(loc[:-1])
         suggestion = suggest(loc[-1], valid)
-        return loc, f"unknown key '{loc[-1]}'" + (suggestion or f"; valid keys here: {', '.join(valid)}"), True
+        key = quoted(str(loc[-1]))
+        return loc, f"unknown key {key}" + (suggestion or f"; valid keys here: {', '.join(valid)}"), True
     if kind == "literal_error":
         return loc, not_a_choice(value, re.findall(r"'([^']*)'", ctx.get("expected", ""))), False
     if kind in ("float_type", "finite_number"):
@@ -106,14 +108,31 @@ def locate(
     return (filename, *near[1])
 
 
+def _misspelt(errors: list[tuple[FieldPath, str, bool, str]]) -> list[tuple[FieldPath, str, bool, str]]:
+    """Drop "required key 'x' is missing" where an unknown key beside it is a misspelling of ``x``.
+
+    ``sequense:`` is both an unknown key and a missing ``sequence``; the unknown key, at its
+    own line and with its suggestion, is the one worth reporting.
+    """
+    unknown = {loc for loc, _, _, kind in errors if kind == "extra_forbidden"}
+    kept = []
+    for loc, message, at_key, kind in errors:
+        if kind == "missing" and any(
+            other[:-1] == loc[:-1] and suggest(other[-1], [str(loc[-1])]) for other in unknown
+        ):
+            continue
+        kept.append((loc, message, at_key, kind))
+    return kept
+
+
 def error_from(
     exc: ValidationError, filename: str, positions: Positions | None, origins: Mapping[FieldPath, str]
 ) -> ConfigError:
     errors = []
-    for err in exc.errors():
-        loc, message, at_key = translate(err)
+    found = [(*translate(err), err["type"]) for err in exc.errors()]
+    for loc, message, at_key, _ in _misspelt(found):
         file, line, col = locate(loc, at_key, filename, positions, origins)
-        errors.append(ConfigError(file, line, col, format_path(loc), message))
+        errors.append(ConfigError(file, line, col, format_path(loc), message, loc))
     errors.sort(key=lambda e: (e.line is None, e.line or 0, e.col or 0))
     first = errors[0]
     first.errors = tuple(errors)

@@ -46,7 +46,7 @@ from explainer.config.values import (
     plain,
 )
 from explainer.media import FORMATS, QUALITY_NAMES
-from explainer.naming import NAME_RE
+from explainer.naming import NAME_RE, quoted
 from explainer.scene_kinds import COMPARE_FIELDS, SCENE_KINDS, SCENE_NAMES
 from rnn_engine.sequences import MAX_LENGTH, NORMALIZATIONS, SEQUENCE_DEFAULTS, SEQUENCE_KINDS, generate
 
@@ -65,6 +65,8 @@ __all__ = [
 ]
 
 THEMES = ("dark", "light")
+#: Every character that starts a new line somewhere (YAML, Pango, Unicode), none allowed in a title.
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 MAX_TITLE = 100
 DEFAULT_NAME = "rnn_explainer"
 #: Every kind-specific sequence parameter (``start``, ``period``, ...).
@@ -313,16 +315,17 @@ class OutputConfig(_Section):
     def _name(cls, value: Any) -> str:
         if not isinstance(value, str):
             raise Problem((), f"expected a name (text), got {describe(value)}")
+        shown = quoted(value, 70)
         if value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:[\\/]", value):
-            raise Problem((), f"'{value}' is an absolute path; give a plain folder name such as sine_tanh")
+            raise Problem((), f"{shown} is an absolute path; give a plain folder name such as sine_tanh")
         if ".." in value:
-            raise Problem((), f"'{value}' contains '..'; give a plain folder name such as sine_tanh")
+            raise Problem((), f"{shown} contains '..'; give a plain folder name such as sine_tanh")
         if "/" in value or "\\" in value:
-            raise Problem((), f"'{value}' contains a path separator; give a plain folder name such as sine_tanh")
+            raise Problem((), f"{shown} contains a path separator; give a plain folder name such as sine_tanh")
         if not NAME_RE.fullmatch(value):
             raise Problem(
                 (),
-                f"'{value[:70]}' is not a valid name: 1 to 64 characters, letters, digits, '.', '_' or '-', "
+                f"{shown} is not a valid name: 1 to 64 characters, letters, digits, '.', '_' or '-', "
                 "starting with a letter or digit",
             )
         return value
@@ -385,7 +388,7 @@ class Config(_Section):
             raise Problem((), f"expected text, got {describe(value)} (quote it)")
         if not value.strip():
             raise Problem((), "is empty; give a title or remove the key for a default one")
-        if "\n" in value or "\r" in value:
+        if _LINE_BREAK.search(value):
             raise Problem((), "must be a single line")
         if len(value) > MAX_TITLE:
             raise Problem((), f"is {len(value)} characters long; at most {MAX_TITLE} fit on screen")
@@ -421,6 +424,13 @@ class Config(_Section):
                 ("scene",),
                 f"'{kind.name}' needs a 'compare' section: field one of {', '.join(kind.compare_fields)} "
                 "and 2 to 4 values",
+            )
+        if not kind.compare_fields and self.compare is not None:
+            takers = ", ".join(k.name for k in SCENE_KINDS.values() if k.compare_fields)
+            raise Problem(
+                ("compare",),
+                f"scene '{kind.name}' takes no compare section (only {takers} do); remove it, or use one of those",
+                at_key=True,
             )
         if kind.compare_fields and self.compare is not None and self.compare.field not in kind.compare_fields:
             raise Problem(
