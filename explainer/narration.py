@@ -35,7 +35,17 @@ if TYPE_CHECKING:
     from explainer.config import Config
     from explainer.voice import AudioClip, Narration
 
-__all__ = ["TAKE_EXTENSIONS", "VOICES", "Spoken", "clause_starts", "find_take", "placements", "speak", "takes_folder", "track"]
+__all__ = [
+    "TAKE_EXTENSIONS",
+    "VOICES",
+    "Spoken",
+    "clause_starts",
+    "find_take",
+    "placements",
+    "speak",
+    "takes_folder",
+    "track",
+]
 
 #: ``narration.voice`` -> the voice package's synthesizer name (``recorded`` and ``none`` are not synthesizers).
 VOICES = {"neural": "piper", "light": "espeak"}
@@ -60,16 +70,14 @@ def takes_folder(cfg: Config) -> Path:
 
 
 def find_take(folder: Path, name: str) -> str:
-    """The file of passage take ``name`` in ``folder`` (the first of :data:`TAKE_EXTENSIONS` there, else ``name.wav``)."""
+    """The file of passage take ``name`` in ``folder``: the first of :data:`TAKE_EXTENSIONS` there, else ``name.wav``."""
     for ext in TAKE_EXTENSIONS:
         if (folder / f"{name}{ext}").exists():
             return f"{name}{ext}"
     return f"{name}.wav"  # missing: the take loader says so, naming this file
 
 
-def speak(
-    cfg: Config, script: Script, cache: Path, *, on_voice: Callable[[str], None] | None = None
-) -> Spoken | None:
+def speak(cfg: Config, script: Script, cache: Path, *, on_voice: Callable[[str], None] | None = None) -> Spoken | None:
     """Speak ``script`` as ``cfg.narration`` asks (``None`` for a silent clip).
 
     Raises
@@ -108,7 +116,9 @@ def speak(
     return Spoken(narration, script.timed(seconds))
 
 
-def clause_starts(script: Script, timeline: Sequence[Any], beat_times: Mapping[tuple[str, str], float]) -> list[list[float]]:
+def clause_starts(
+    script: Script, timeline: Sequence[Any], beat_times: Mapping[tuple[str, str], float]
+) -> list[list[float]]:
     """Where in the video each clause of each passage begins.
 
     A clause starts where its beat began, or right after the clause before it
@@ -122,7 +132,9 @@ def clause_starts(script: Script, timeline: Sequence[Any], beat_times: Mapping[t
         starts = []
         for clause in passage.clauses:
             if clause.beat is not None:
-                beat = next((beat_times[(s, clause.beat)] for s in passage.sections if (s, clause.beat) in beat_times), None)
+                beat = next(
+                    (beat_times[(s, clause.beat)] for s in passage.sections if (s, clause.beat) in beat_times), None
+                )
                 if beat is not None:
                     t = max(t, beat)
             starts.append(t)

@@ -163,7 +163,9 @@ def test_the_unrolled_step_passage_says_the_engines_terms_in_order() -> None:
         expected = [F.digits(traj.x[t, 0]), F.digits(traj.input_term[t, 0])]
         if F.digits(prev) != "0.00":
             expected += [F.digits(prev), F.digits(traj.memory_term[t, 0])]
-        expected += [F.digits(traj.params.b[0]), F.digits(traj.z[t, 0]), F.digits(traj.h[t, 0])]
+        # The first step names the bias; the later ones say the same, shorter.
+        expected += [F.digits(traj.params.b[0])] if t == 0 else []
+        expected += [F.digits(traj.z[t, 0]), F.digits(traj.h[t, 0])]
         numbers = re.findall(r"\d+\.\d\d", text)
         assert numbers[: len(expected)] == expected, text
         assert [c.beat for c in p.clauses] == ["focus", "input", "memory", "total", "activation"]

@@ -55,9 +55,11 @@ __all__ = [
     "MAX_TITLE",
     "SEQUENCE_PARAMS",
     "THEMES",
+    "VOICES",
     "CompareConfig",
     "Config",
     "MemoryConfig",
+    "NarrationConfig",
     "OutputConfig",
     "RNNConfig",
     "SequenceConfig",
@@ -80,6 +82,9 @@ Theme = Literal[THEMES]  # type: ignore[valid-type]
 Quality = Literal[QUALITY_NAMES]  # type: ignore[valid-type]
 Format = Literal[FORMATS]  # type: ignore[valid-type]
 CompareField = Literal[tuple(COMPARE_FIELDS)]  # type: ignore[valid-type]
+VOICES = ("none", "neural", "light", "recorded")
+Voice = Literal[VOICES]  # type: ignore[valid-type]
+CaptionMode = Literal["sidecar", "burn"]
 
 
 # ----------------------------------------------------------------------------- models
@@ -301,6 +306,28 @@ class StyleConfig(_Section):
     precision: int = Field(2, ge=0, le=4)
     #: Characters a second the captions are paced at (sections last as long as their words need).
     reading_speed: float = Field(15.0, ge=8, le=20)
+    #: ``sidecar``: captions in the .srt beside the video; ``burn``: also drawn into the frames.
+    captions: CaptionMode = "sidecar"
+
+
+class NarrationConfig(_Section):
+    """Who speaks the script: ``none`` (silent), ``neural`` (piper), ``light`` (espeak-ng) or ``recorded``."""
+
+    voice: Voice = "none"
+    #: 1 is the voice's natural pace (neural and light voices).
+    speed: float = Field(1.0, ge=0.7, le=1.5)
+    #: ``recorded``: the folder of the lecturer's takes, relative to the config file.
+    takes: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> NarrationConfig:
+        if self.takes is not None and self.voice != "recorded":
+            raise Problem(
+                ("takes",), f"is only for voice: recorded (this narration's voice is '{self.voice}')", at_key=True
+            )
+        if self.takes is not None and not self.takes.strip():
+            raise Problem(("takes",), "is empty; give the folder of the recorded takes")
+        return self
 
 
 class OutputConfig(_Section):
@@ -349,6 +376,7 @@ class Config(_Section):
     memory: MemoryConfig = MemoryConfig()
     style: StyleConfig = StyleConfig()
     output: OutputConfig = OutputConfig()
+    narration: NarrationConfig = NarrationConfig()
 
     _source: Path | None = PrivateAttr(None)
     _filename: str = PrivateAttr("<config>")

@@ -223,12 +223,14 @@ def time_passage(passage: Passage, reading_speed: float) -> Passage:
     return replace(passage, clauses=clauses)
 
 
-def place_cues(passage: Passage, start: float, end: float) -> list[Cue]:
+def place_cues(passage: Passage, start: float, end: float, starts: Sequence[float] | None = None) -> list[Cue]:
     """The passage's cues laid over ``[start, end]``, the time its sections took.
 
-    Each clause gets a slot in proportion to its ``seconds`` (reading or speech time),
-    stretched to fill the window, and shares it among its cues by their characters; so a
-    cue is up while its words are read or said. A cue that would then be shorter than
+    Silent clips (``starts`` is ``None``): each clause gets a slot in proportion to its
+    ``seconds`` (its reading time), stretched to fill the window. Narrated clips: each
+    clause's slot begins where it is spoken (``starts``, seconds of video) and lasts until
+    the next one begins. A clause shares its slot among its cues by their characters, so
+    a cue is up while its words are read or said. A cue that would then be shorter than
     :data:`MIN_CUE`, or faster than :data:`MAX_CPS`, takes time from a neighbour that can
     spare it (the words stay in order, the cue just stays up a little longer).
     """
@@ -239,7 +241,11 @@ def place_cues(passage: Passage, start: float, end: float) -> list[Cue]:
     lengths = [len(" ".join(c.text.split())) for c in clauses]
     total = sum(c.seconds for c in clauses)
     window = end - start
-    if total > 0:
+    if starts is not None and len(starts) == len(clauses):
+        bounds = [min(max(t, start), end) for t in starts] + [end]
+        bounds[0] = start
+        slot = [max(0.0, b - a) for a, b in zip(bounds, bounds[1:], strict=False)]
+    elif total > 0:
         slot = [c.seconds * window / total for c in clauses]
     else:
         chars = sum(lengths) or 1

@@ -8,7 +8,8 @@ The script is written to be read aloud by a person as it stands (``h₃ is 0.31`
   ``hₜ₋₁`` -> ``h t minus 1``;
 - ``∂h₁₀/∂hₜ`` into ``d h 10 by d h t``; ``%`` into ``percent``; ``=`` into ``equals``;
   ``×`` and ``·`` into ``times``;
-- names into how they are said: ``tanh`` -> ``tan h``, ``ReLU`` -> ``relu``, ``RNN`` -> ``R N N``.
+- names into how they are said: ``tanh`` -> ``tan h``, ``ReLU`` -> ``relu``, ``RNN`` -> ``R N N``;
+- trailing zeros dropped (``0.50`` -> ``0.5``, ``1.00`` -> ``1``): the same number, said as people say it.
 
 Captions keep the written text; only the voice reads this one.
 """
@@ -23,6 +24,7 @@ _FROM_SUB = str.maketrans("₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₜₕₓ�
 _SUB_CHARS = "₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₜₕₓₖ"
 _SYMBOL = re.compile(rf"([A-Za-z])([{_SUB_CHARS}]+)")
 _DERIVATIVE = re.compile(rf"∂([A-Za-z])([{_SUB_CHARS}]*)/∂([A-Za-z])([{_SUB_CHARS}]*)")
+_DECIMAL = re.compile(r"(?<![\d.])(\d+)\.(\d*?)0+\b")
 _WORDS = [
     (re.compile(r"\btanh\b"), "tan h"),
     (re.compile(r"\bReLU\b"), "relu"),
@@ -47,6 +49,8 @@ def to_speech(text: str) -> str:
     )
     out = _SYMBOL.sub(lambda m: f"{m.group(1)} {_index(m.group(2))}", out)
     out = out.replace("%", " percent").replace(" = ", " equals ").replace("×", " times ").replace("·", " times ")
+    # Trailing zeros are not said: 0.50 is "zero point five", 1.00 is "one".
+    out = _DECIMAL.sub(lambda m: m.group(1) + (f".{m.group(2)}" if m.group(2) else ""), out)
     for pattern, said in _WORDS:
         out = pattern.sub(said, out)
     return " ".join(out.split())

@@ -110,22 +110,36 @@ def _step(traj: Trajectory, t: int, f: Forms) -> Passage:
         prev = float(traj.h_prev(t)[0])
         inp, mem = float(traj.input_term[t, 0]), float(traj.memory_term[t, 0])
         b = float(traj.params.b[0])
-        if f.digits(x) == f.digits(0.0):
-            clauses.append(Clause("The input is 0, so it adds nothing.", "input"))
+        zk = sym("z", k)
+        if k == 1:
+            # The first step spells every term out; the ones after it say the same, shorter.
+            if f.digits(x) == f.digits(0.0):
+                clauses.append(Clause("The input is 0, so it adds nothing.", "input"))
+            else:
+                clauses.append(
+                    Clause(sentence(f"The input {f.num(x)}, times {sym('W', 'x')}, gives {f.num(inp)}"), "input")
+                )
+            if f.digits(prev) == f.digits(0.0):
+                memory = f"The memory {sym('h', 0)} is 0, so it adds nothing yet"
+            else:
+                memory = f"The memory {f.num(prev)}, times {sym('W', 'h')}, gives {f.num(mem)}" + _share(f, inp, mem)
+            clauses.append(Clause(sentence(memory), "memory"))
+            if f.digits(b) == f.digits(0.0):
+                total = f"Together, {zk} is {f.num(float(z[0]))}"
+            else:
+                total = f"With the bias {f.num(b)}, {zk} is {f.num(float(z[0]))}"
+            clauses.append(Clause(sentence(total), "total"))
         else:
-            clauses.append(
-                Clause(sentence(f"The input {f.num(x)}, times {sym('W', 'x')}, gives {f.num(inp)}"), "input")
+            inp_words = "The input is 0" if f.digits(x) == f.digits(0.0) else f"The input {f.num(x)} gives {f.num(inp)}"
+            clauses.append(Clause(f"{inp_words},", "input"))
+            mem_words = (
+                "the memory is 0"
+                if f.digits(prev) == f.digits(0.0)
+                else f"the memory {f.num(prev)} gives {f.num(mem)}{_share(f, inp, mem)}"
             )
-        if f.digits(prev) == f.digits(0.0):
-            memory = f"The memory {sym('h', k - 1)} is 0, so it adds nothing" + (" yet" if k == 1 else "")
-        else:
-            memory = f"The memory {f.num(prev)}, times {sym('W', 'h')}, gives {f.num(mem)}" + _share(f, inp, mem)
-        clauses.append(Clause(sentence(memory), "memory"))
-        if f.digits(b) == f.digits(0.0):
-            total = f"Together, {sym('z', k)} is {f.num(float(z[0]))}"
-        else:
-            total = f"With the bias {f.num(b)}, {sym('z', k)} is {f.num(float(z[0]))}"
-        clauses.append(Clause(sentence(total), "total"))
+            clauses.append(Clause(mem_words + ".", "memory"))
+            with_bias = "with the bias, " if f.digits(b) != f.digits(0.0) else ""
+            clauses.append(Clause(sentence(f"So {with_bias}{zk} is {f.num(float(z[0]))}"), "total"))
         act = activation_clause(traj, t, f) + change_words(f, prev, float(traj.h[t, 0]))
         clauses.append(Clause(sentence(act), "activation"))
     else:
