@@ -175,10 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from explainer.config import ConfigError
     from explainer.naming import printable
+    from explainer.voice.errors import TakeError, VoiceUnavailable
 
     try:
         return COMMANDS[args.command](args)
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, TakeError, VoiceUnavailable) as exc:
+        # A missing or broken take, or a voice that is not installed: the input's fault.
         print(printable(str(exc)), file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `trace --json | head`: the reader left; not an error of ours

@@ -24,12 +24,13 @@ and the record that just closed, after that section's last animation.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from manim import Mobject, MovingCameraScene
+from manim import Mobject, MovingCameraScene, config
 from manim.utils.iterables import list_update
 
 from scenes.inputs import Run, SceneSpec
@@ -202,7 +203,12 @@ class ExplainerScene(MovingCameraScene):
         passage = self.spec.script.passage_of(name)
         need = passage.beat_seconds(beat) if passage is not None else 0.0
         if need - run_time > 1e-3:
-            self.wait(need - run_time)
+            self.wait(self._whole_frames(need - run_time))
+
+    def _whole_frames(self, seconds: float) -> float:
+        """``seconds`` rounded up to whole frames: a hold is never cut short of the words by rounding."""
+        fps = float(config.frame_rate)
+        return math.ceil(seconds * fps - 1e-6) / fps
 
     def words_seconds(self, name: str) -> float:
         """The least time section ``name`` must last for its words (its share of its passage)."""
@@ -216,7 +222,7 @@ class ExplainerScene(MovingCameraScene):
         hold = self.words_seconds(name) - (float(self.renderer.time) - start)
         if hold > 1e-3:
             self._open = None  # the wait below must not close the section again
-            self.wait(hold)
+            self.wait(self._whole_frames(hold))
         self._open = None
         record = SectionRecord(name=name, title=title, start=start, end=float(self.renderer.time), caption=caption)
         self.timeline.append(record)

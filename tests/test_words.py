@@ -267,3 +267,34 @@ def test_numbers_in_every_passage_are_engine_numbers_at_screen_precision() -> No
         text = passage.text.replace("minus ", "-")
         for number in re.findall(r"-?\d+\.\d\d\b", text):
             assert number in known, (number, passage.name, passage.text)
+
+
+# ----------------------------------------------------------------------------- what a voice reads
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("h₃ is 0.31.", "h 3 is point three one."),
+        ("Wₓ is 0.50 and Wₕ is minus 0.80", "W x is point five and W h is minus point eight"),
+        ("the state hₜ₋₁", "the state h t minus 1"),
+        ("∂h₁₀/∂hₜ is a product", "d h 10 by d h t is a product"),
+        ("1.2 % of it, h₀ = 0.00", "1 point two percent of it, h 0 equals 0"),
+        ("tanh, ReLU and an RNN", "tan h, relu and an R N N"),
+        ("3.10 times 10 to the minus 6", "3 point one times 10 to the minus 6"),
+    ],
+)
+def test_the_voice_reads_symbols_and_numbers_as_words(written: str, said: str) -> None:
+    from explainer.words.speech import to_speech
+
+    assert to_speech(written) == said
+
+
+def test_every_passage_of_the_corpus_reads_without_symbols_left() -> None:
+    from explainer.words.speech import to_speech
+
+    _, _, script = _script("sequence: {kind: sine, length: 6}\nrnn: {w_h: -0.9, b: 0.2}\n")
+    for p in script.passages:
+        for c in p.clauses:
+            said = to_speech(c.text)
+            assert not re.search(r"[₀-₉ₓₕₜₖ₋∂×·=%]", said), said

@@ -9,7 +9,8 @@ The script is written to be read aloud by a person as it stands (``h₃ is 0.31`
 - ``∂h₁₀/∂hₜ`` into ``d h 10 by d h t``; ``%`` into ``percent``; ``=`` into ``equals``;
   ``×`` and ``·`` into ``times``;
 - names into how they are said: ``tanh`` -> ``tan h``, ``ReLU`` -> ``relu``, ``RNN`` -> ``R N N``;
-- trailing zeros dropped (``0.50`` -> ``0.5``, ``1.00`` -> ``1``): the same number, said as people say it.
+- decimals as people say them: trailing zeros dropped and the digits after the point said one
+  by one (``0.50`` -> ``point five``, ``0.12`` -> ``point one two``, ``1.00`` -> ``1``).
 
 Captions keep the written text; only the voice reads this one.
 """
@@ -25,6 +26,15 @@ _SUB_CHARS = "₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₜₕₓₖ"
 _SYMBOL = re.compile(rf"([A-Za-z])([{_SUB_CHARS}]+)")
 _DERIVATIVE = re.compile(rf"∂([A-Za-z])([{_SUB_CHARS}]*)/∂([A-Za-z])([{_SUB_CHARS}]*)")
 _DECIMAL = re.compile(r"(?<![\d.])(\d+)\.(\d*?)0+\b")
+_POINT = re.compile(r"(?<![\d.])(\d+)\.(\d+)\b")
+_DIGITS = ("oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _said_decimal(m: re.Match[str]) -> str:
+    whole = "" if m.group(1) == "0" else f"{m.group(1)} "
+    return whole + "point " + " ".join(_DIGITS[int(d)] for d in m.group(2))
+
+
 _WORDS = [
     (re.compile(r"\btanh\b"), "tan h"),
     (re.compile(r"\bReLU\b"), "relu"),
@@ -49,8 +59,10 @@ def to_speech(text: str) -> str:
     )
     out = _SYMBOL.sub(lambda m: f"{m.group(1)} {_index(m.group(2))}", out)
     out = out.replace("%", " percent").replace(" = ", " equals ").replace("×", " times ").replace("·", " times ")
-    # Trailing zeros are not said: 0.50 is "zero point five", 1.00 is "one".
+    # Trailing zeros are not said (0.50 is "point five", 1.00 is "one"), and the digits after
+    # the point are said one by one, as people say them: 0.12 is "point one two".
     out = _DECIMAL.sub(lambda m: m.group(1) + (f".{m.group(2)}" if m.group(2) else ""), out)
+    out = _POINT.sub(_said_decimal, out)
     for pattern, said in _WORDS:
         out = pattern.sub(said, out)
     return " ".join(out.split())
