@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # One door for a fresh Debian/Ubuntu machine: set everything up, then do one thing.
+# Nothing here is needed at render time from the network: the voices, their model and
+# reveal.js are installed once, here.
 #
 #   ./dev.sh demo     set up, then render configs/default.yaml into out/default/
 #   ./dev.sh test     set up, then run the whole test suite
@@ -45,6 +47,8 @@ system_deps() {
         missing+=(python3-dev)
     fi
     command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+    # The light narration voice (the neural one, piper, comes from the lock).
+    command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
     if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
     if [ "${1:-}" = test ] && ! command -v chromium >/dev/null 2>&1; then
         # The batch gallery page is tested in a real headless browser.
