@@ -41,6 +41,7 @@ from explainer.output import (
 )
 from explainer.words import script_markdown, take_name
 from explainer.words.captions import place_cues, srt_text
+from scenes.theme import get_theme
 
 if TYPE_CHECKING:
     from explainer.config import Config
@@ -394,6 +395,14 @@ def render_clip(
             }
         else:
             video = ready / names["video"]
+            if spec.caption_band > 0 and fmt in ("mp4", "webm"):
+                from explainer.burn import burn_captions
+
+                theme = get_theme(spec.theme)
+                burned = stage / f"burned.{fmt}"
+                rendered = burn_captions(
+                    rendered, burned, cues, text=theme.text, background=theme.background, band=spec.caption_band
+                )
             if spoken is not None and starts is not None:
                 from explainer.narration import track
                 from explainer.voice import measure_loudness, mux_track

@@ -70,7 +70,7 @@ def takes_folder(cfg: Config) -> Path:
 
 
 def find_take(folder: Path, name: str) -> str:
-    """The file of passage take ``name`` in ``folder``: the first of :data:`TAKE_EXTENSIONS` there, else ``name.wav``."""
+    """Passage take ``name``'s file in ``folder``: the first of :data:`TAKE_EXTENSIONS` there, else ``name.wav``."""
     for ext in TAKE_EXTENSIONS:
         if (folder / f"{name}{ext}").exists():
             return f"{name}{ext}"

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from explainer.burn import BAND
 from explainer.config import Config, SequenceConfig
 from explainer.naming import format_value
 from explainer.scene_kinds import SCENE_KINDS, RunLayout
@@ -128,6 +129,7 @@ def build_spec(cfg: Config, runs: Sequence[Run] | None = None) -> SceneSpec:
         varied=cfg.compare.field if cfg.compare is not None else None,
         perturbation=perturbation,
         script=build_script(cfg, runs),
+        caption_band=BAND if style.captions == "burn" else 0.0,
     )
 
 

@@ -130,6 +130,15 @@ class ExplainerScene(MovingCameraScene):
         super().setup()
         # Resolved per scene from the config, so one clip's theme never leaks into another.
         self.camera.background_color = self.theme.background
+        band = self.spec.caption_band
+        if band > 0:
+            # Zoom out, keeping the top edge: the scene's 8 units fill the top of the frame
+            # and a band below them stays empty for captions drawn into the frames.
+            frame = self.camera.frame
+            height = frame.height / (1.0 - band)
+            top = frame.get_top()[1]
+            frame.scale(height / frame.height)
+            frame.move_to((frame.get_center()[0], top - height / 2, 0))
 
     def tear_down(self) -> None:
         self.close_section()

@@ -101,6 +101,9 @@ class SceneSpec:
     script
         What is said over each section and how long it needs (sections hold until it is
         said), and the short texts on screen.
+    caption_band
+        Fraction of the frame's height kept empty at the bottom for captions drawn into
+        the frames (``style.captions: burn``); 0 otherwise.
     """
 
     scene: str
@@ -112,3 +115,4 @@ class SceneSpec:
     varied: str | None = None
     perturbation: Perturbation | None = None
     script: Script = field(default_factory=lambda: Script(()))
+    caption_band: float = 0.0
