@@ -58,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--scheduler", help="'local' for a Dask LocalCluster, or tcp://HOST:PORT of a running scheduler")
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
+    s = sub.add_parser("slides", help="render one config and write its lecture deck (manim-slides, HTML, PPTX)")
+    s.add_argument("config", type=Path)
+    s.add_argument("-q", "--quality", choices=QUALITY_NAMES, help=QUALITY_HELP)
+    s.add_argument("-o", "--output-dir", type=Path, default=Path("out"), help="output folder (default out/)")
+    s.add_argument("--force", action="store_true", help="render and build even if up to date")
+    s.add_argument("--group-fast", action="store_true", default=None, help="one slide per run of fast steps")
+    s.add_argument("--no-reversed", action="store_true", help="skip the reversed videos (Qt presenter's back key)")
+    s.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
     v = sub.add_parser("validate", help="check configs; exit 0 if all are valid, 2 otherwise")
     v.add_argument("configs", type=Path, nargs="+")
     v.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -154,6 +163,41 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_slides(args: argparse.Namespace) -> int:
+    from explainer.config import check_renderable, load_config
+    from explainer.runs import build_spec
+    from explainer.slides import MissingAssetsError, build_slides
+
+    cfg = load_config(args.config)
+    check_renderable(cfg)
+    script = build_spec(cfg).script
+    # Speaker notes: what the script says over each slide's section (a fast-step group's
+    # words on each of its slides).
+    notes = [p.text if p is not None else "" for p in map(script.passage_of, script.sections())]
+
+    def progress(title: str, seconds: float) -> None:
+        print(f"  {seconds:6.1f} s  {title}", file=sys.stderr, flush=True)
+
+    group = cfg.slides.fast_steps == "grouped" if args.group_fast is None else args.group_fast
+    try:
+        result = build_slides(
+            cfg,
+            args.output_dir,
+            quality=args.quality,
+            force=args.force,
+            notes=notes,
+            group_fast_steps=group,
+            reversed_copies=cfg.slides.reversed and not args.no_reversed,
+            on_section=progress,
+        )
+    except MissingAssetsError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{cfg.name}: deck {result.status}, {len(result.slides)} slides -> {args.output_dir / cfg.name}/")
+    for role, path in result.files.items():
+        print(f"  {role:<12} {path}")
+    return 0
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from explainer.batch import run_batch_command
 
@@ -168,7 +212,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     )
 
 
-COMMANDS = {"render": cmd_render, "batch": cmd_batch, "validate": cmd_validate, "trace": cmd_trace}
+COMMANDS = {
+    "render": cmd_render,
+    "slides": cmd_slides,
+    "batch": cmd_batch,
+    "validate": cmd_validate,
+    "trace": cmd_trace,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

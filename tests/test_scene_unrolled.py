@@ -124,7 +124,9 @@ def test_every_section_lasts_as_long_as_its_words_and_its_animation(played: Play
     for i, r in enumerate(steps, start=1):
         budget = 2.0 if i <= 4 else 0.6  # the animation's own time
         words = scene.spec.script.min_seconds(r.name)
-        assert r.duration == pytest.approx(max(budget, words), abs=0.07), (r.name, r.duration, budget, words)
+        frame = 1 / 15 + 1e-6
+        # Never shorter than its words or its animation; never longer than both one after the other.
+        assert max(budget, words) - frame <= r.duration <= words + budget + frame, (r.name, r.duration, budget, words)
 
 
 def test_step_words_state_the_computed_values(played: Played) -> None:

@@ -63,6 +63,7 @@ __all__ = [
     "OutputConfig",
     "RNNConfig",
     "SequenceConfig",
+    "SlidesConfig",
     "StyleConfig",
 ]
 
@@ -308,6 +309,9 @@ class StyleConfig(_Section):
     reading_speed: float = Field(15.0, ge=8, le=20)
     #: ``sidecar``: captions in the .srt beside the video; ``burn``: also drawn into the frames.
     captions: CaptionMode = "sidecar"
+    #: ``words``: a section lasts as long as its words need (reading or speech); ``animation``:
+    #: only as long as its animation (the lecture deck's timeline: the lecturer speaks).
+    pacing: Literal["words", "animation"] = "words"
 
 
 class NarrationConfig(_Section):
@@ -328,6 +332,15 @@ class NarrationConfig(_Section):
         if self.takes is not None and not self.takes.strip():
             raise Problem(("takes",), "is empty; give the folder of the recorded takes")
         return self
+
+
+class SlidesConfig(_Section):
+    """The lecture deck (``render.py slides``)."""
+
+    #: ``each``: one slide per fast step; ``grouped``: a run of fast steps on one slide.
+    fast_steps: Literal["each", "grouped"] = "each"
+    #: Also write every slide backwards (manim-slides' presenter plays them on its reverse key).
+    reversed: bool = True
 
 
 class OutputConfig(_Section):
@@ -377,6 +390,7 @@ class Config(_Section):
     style: StyleConfig = StyleConfig()
     output: OutputConfig = OutputConfig()
     narration: NarrationConfig = NarrationConfig()
+    slides: SlidesConfig = SlidesConfig()
 
     _source: Path | None = PrivateAttr(None)
     _filename: str = PrivateAttr("<config>")

@@ -141,7 +141,21 @@ def build_slides(
     reveal_dir()  # fail before a render, not after it
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    clip = render_clip(cfg, out_dir, quality=quality, fmt="mp4", force=force, quiet=quiet, on_section=on_section)
+    if cfg.narration.voice != "none" or cfg.style.pacing != "animation":
+        # Slides carry no sound (the lecturer is the voice): they are cut from the silent
+        # timeline, paced by the animation alone (each slide ends on its last frame and holds
+        # while the lecturer talks). It is rendered beside the deck, so the clip itself stays.
+        from explainer.config import with_overrides
+
+        silent = with_overrides(
+            cfg, {"narration.voice": "none", "narration.takes": None, "style.pacing": "animation"}, origin="slides"
+        )
+        timeline_dir = out_dir / cfg.name / "slides" / "timeline"
+        clip = render_clip(
+            silent, timeline_dir, quality=quality, fmt="mp4", force=force, quiet=quiet, on_section=on_section
+        )
+    else:
+        clip = render_clip(cfg, out_dir, quality=quality, fmt="mp4", force=force, quiet=quiet, on_section=on_section)
     meta = json.loads(Path(clip.files["metadata"]).read_text(encoding="utf-8"))
     video = Path(clip.files["video"])
     width, height, fps = QUALITIES[meta["quality"]]

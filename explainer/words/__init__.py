@@ -41,6 +41,8 @@ def build_script(cfg: Config, runs: Sequence[Run]) -> Script:
     from explainer.scene_kinds import SCENE_KINDS
 
     untimed = script_builder(SCENE_KINDS[cfg.scene].words)(cfg, runs)
+    if cfg.style.pacing == "animation":
+        return untimed  # no clause needs any time: sections last as long as their animation
     speed = cfg.style.reading_speed
     passages = tuple(time_passage(p, speed) for p in untimed.passages)
     return Script(passages, untimed.screen, untimed.callouts)
