@@ -165,15 +165,10 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_slides(args: argparse.Namespace) -> int:
     from explainer.config import check_renderable, load_config
-    from explainer.runs import build_spec
     from explainer.slides import MissingAssetsError, build_slides
 
     cfg = load_config(args.config)
     check_renderable(cfg)
-    script = build_spec(cfg).script
-    # Speaker notes: what the script says over each slide's section (a fast-step group's
-    # words on each of its slides).
-    notes = [p.text if p is not None else "" for p in map(script.passage_of, script.sections())]
 
     def progress(title: str, seconds: float) -> None:
         print(f"  {seconds:6.1f} s  {title}", file=sys.stderr, flush=True)
@@ -185,7 +180,6 @@ def cmd_slides(args: argparse.Namespace) -> int:
             args.output_dir,
             quality=args.quality,
             force=args.force,
-            notes=notes,
             group_fast_steps=group,
             reversed_copies=cfg.slides.reversed and not args.no_reversed,
             on_section=progress,

@@ -72,8 +72,10 @@ def frame_count(path: Path) -> int:
 
 
 def test_layout(deck: SlidesResult) -> None:
-    folder = deck.clip.files["video"].parent
+    folder = deck.files["html"].parent
     assert deck.status == "built"
+    # The slides are cut from the deck's own animation-paced timeline, rendered beside it.
+    assert deck.clip.files["video"].parent == folder / "slides" / "timeline" / "lecture"
     assert deck.files["presentation"] == folder / "slides" / "lecture.json"
     assert deck.files["html"] == folder / "lecture.slides.html"
     assert deck.files["pptx"] == folder / "lecture.pptx"
@@ -123,7 +125,15 @@ def test_presentation_loads_with_manim_slides_model(deck: SlidesResult) -> None:
     pres = PresentationConfig.from_file(deck.files["presentation"])
     meta = clip_meta(deck)
     assert len(pres.slides) == len(meta["sections"])
-    assert [s.notes for s in pres.slides] == [sec["caption"] for sec in meta["sections"]]
+    # Notes: the script's words over each section (each slide of a fast-step group gets the group's).
+    script = {p["name"]: p for p in meta["script"]}
+    by_section = {sec: p["clauses"] for p in script.values() for sec in p["sections"]}
+    expected = [
+        " ".join(c["text"] for c in by_section[name])
+        for name in (p["sections"] for p in meta["script"])
+        for name in name
+    ]
+    assert [s.notes for s in pres.slides] == expected
     assert [Path(s.file) for s in pres.slides] == [s.file for s in deck.slides]
     assert [Path(s.rev_file) for s in pres.slides] == [s.rev_file for s in deck.slides]
     assert tuple(pres.resolution) == (854, 480)
@@ -167,7 +177,9 @@ def test_pptx_has_one_movie_and_notes_per_slide(deck: SlidesResult) -> None:
     for slide, built, sec in zip(prs.slides, deck.slides, meta["sections"], strict=True):
         movies = [sh for sh in slide.shapes if sh.shape_type == MSO_SHAPE_TYPE.MEDIA]
         assert len(movies) == 1
-        assert slide.has_notes_slide and slide.notes_slide.notes_text_frame.text == sec["caption"]
+        # The notes are the narration script's words over the slide's section.
+        assert slide.has_notes_slide and slide.notes_slide.notes_text_frame.text == built.plan.notes
+        assert built.plan.notes and (not sec["caption"] or built.plan.notes == sec["caption"])
         media = [r.target_part for r in slide.part.rels.values() if r.reltype.endswith("/media")]
         assert [m.blob for m in media] == [built.file.read_bytes()]  # the slide's own video, embedded
 
@@ -176,8 +188,8 @@ def test_pptx_has_one_movie_and_notes_per_slide(deck: SlidesResult) -> None:
 
 
 def test_rebuild_is_cached_unless_forced_or_changed(deck: SlidesResult) -> None:
-    cfg = load_config(deck.clip.files["video"].parent.parent.parent / "lecture.yaml")
-    out = deck.clip.files["video"].parent.parent
+    cfg = load_config(deck.files["html"].parent.parent.parent / "lecture.yaml")
+    out = deck.files["html"].parent.parent
     stamp = deck.files["build"].read_text()
     again = build_slides(cfg, out, quality="l", quiet=True)
     assert again.status == "cached" and again.clip.status == "cached"
@@ -201,9 +213,9 @@ def test_rebuild_is_cached_unless_forced_or_changed(deck: SlidesResult) -> None:
 def test_deck_without_reversed_copies(deck: SlidesResult, tmp_path: Path) -> None:
     from manim_slides.config import PresentationConfig
 
-    cfg = load_config(deck.clip.files["video"].parent.parent.parent / "lecture.yaml")
+    cfg = load_config(deck.files["html"].parent.parent.parent / "lecture.yaml")
     out = tmp_path / "out"
-    shutil.copytree(deck.clip.files["video"].parent, out / "lecture")  # the clip, up to date
+    shutil.copytree(deck.files["html"].parent, out / "lecture")  # the deck's timeline clip, up to date
     lean = build_slides(cfg, out, quality="l", quiet=True, reversed_copies=False)
     assert lean.clip.status == "cached" and lean.status == "built"
     pres = PresentationConfig.from_file(lean.files["presentation"])
@@ -220,8 +232,8 @@ def test_an_interrupted_build_leaves_the_previous_deck(deck: SlidesResult, monke
 
     import explainer.slides.build as build_module
 
-    cfg = load_config(deck.clip.files["video"].parent.parent.parent / "lecture.yaml")
-    out = deck.clip.files["video"].parent.parent
+    cfg = load_config(deck.files["html"].parent.parent.parent / "lecture.yaml")
+    out = deck.files["html"].parent.parent
     before = [s.notes for s in PresentationConfig.from_file(deck.files["presentation"]).slides]
 
     def interrupted(*_args: Any, **_kwargs: Any) -> None:

@@ -39,7 +39,7 @@ from explainer.slides.plan import SlidePlan, plan_slides, sections_from_metadata
 from explainer.slides.presentation import PresentationSlide, load_presentation, presentation_json, write_pptx
 from explainer.slides.vendor import REVEAL_VERSION, copy_reveal, reveal_dir
 
-__all__ = ["SlideFiles", "SlidesResult", "build_slides", "slides_layout"]
+__all__ = ["SlideFiles", "SlidesResult", "build_slides", "script_notes", "slides_layout"]
 
 _SLIDES_CODE = Path(__file__).resolve().parent
 
@@ -119,7 +119,8 @@ def build_slides(
     force
         Render the clip and build the deck even if both are up to date.
     notes
-        Speaker notes, one per section of the clip in order (default: each section's caption).
+        Speaker notes, one per section of the clip in order (default: the narration script's
+        words over each section, :func:`script_notes`).
     group_fast_steps
         Put each run of fast steps on one slide (sections nearer ``style.fast_step_seconds`` than
         ``style.step_seconds`` long; see :func:`_fast_step_limit`).
@@ -140,6 +141,8 @@ def build_slides(
 
     reveal_dir()  # fail before a render, not after it
     started = time.perf_counter()
+    if notes is None:
+        notes = script_notes(cfg)
     out_dir = Path(out_dir)
     if cfg.narration.voice != "none" or cfg.style.pacing != "animation":
         # Slides carry no sound (the lecturer is the voice): they are cut from the silent
@@ -230,6 +233,15 @@ def build_slides(
         return SlidesResult(name, "built", clip, slides, _final_files(final, layout), time.perf_counter() - started)
     finally:
         remove_tree(stage)
+
+
+def script_notes(cfg: Any) -> list[str]:
+    """Speaker notes from the narration script: what is said over each section, in order
+    (a group of fast steps shares one passage, so each of its slides gets the group's words)."""
+    from explainer.runs import build_spec
+
+    script = build_spec(cfg).script
+    return [p.text if p is not None else "" for p in map(script.passage_of, script.sections())]
 
 
 def _final_files(final: Path, layout: dict[str, str]) -> dict[str, Path]:
