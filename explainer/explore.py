@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ExploreView", "explore_view"]
+from explainer.words.captions import read_srt
+
+__all__ = ["ExploreView", "cues_of", "explore_view"]
 
 _PLAYABLE = {"mp4", "webm", "mov"}
 
@@ -44,23 +46,19 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _cues(metadata: Path | None) -> list[list[Any]]:
-    """``[start, end, caption]`` of each captioned section of a clip, from its metadata file (as its ``.srt``).
+def cues_of(srt: Path | None) -> list[list[Any]]:
+    """``[start, end, text]`` of each caption cue of a clip, read from its ``.srt``.
 
-    The page makes its captions from these: a ``file://`` page may not load a ``<track>`` file
+    Pages make their captions from these: a ``file://`` page may not load a ``<track>`` file
     in Chromium (each local file is its own origin), but it may add cues it already has.
     """
-    if metadata is None:
+    if srt is None:
         return []
     try:
-        sections = json.loads(Path(metadata).read_text(encoding="utf-8")).get("sections") or []
-        return [
-            [float(s["start"]), float(s["end"]), str(s["caption"])]
-            for s in sections
-            if s.get("caption") and float(s["end"]) > float(s["start"])
-        ]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        text = Path(srt).read_text(encoding="utf-8")
+    except (OSError, ValueError):
         return []
+    return [[c.start, c.end, c.text] for c in read_srt(text) if c.end > c.start and c.text.strip()]
 
 
 def explore_view(
@@ -122,7 +120,7 @@ def explore_view(
                 "status": r.status,
                 "video": rel(r.files.get("video")) if is_playable else None,
                 "poster": rel(r.files.get("thumbnail")) if is_playable else None,
-                "cues": _cues(r.files.get("metadata")) if is_playable else [],
+                "cues": cues_of(r.files.get("srt")) if is_playable else [],
             }
         )
     data = {

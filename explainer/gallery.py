@@ -23,16 +23,16 @@ import html
 import io
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from explainer.explore import explore_view
+from explainer.explore import cues_of, explore_view
 from explainer.naming import format_value
 from explainer.output import atomic_write_bytes, atomic_write_text
+from explainer.words.captions import read_srt, timestamp
 
 __all__ = [
     "FILE_ROLES",
@@ -188,41 +188,18 @@ def write_manifest(
     return json_path, csv_path
 
 
-_SRT_TIME = re.compile(r"(\d+):(\d\d):(\d\d)[,.](\d{1,3})")
-
-
 def srt_to_vtt(srt: str) -> str:
     """Convert SubRip captions to WebVTT.
 
-    Timestamps get a ``.`` before the milliseconds, the numeric cue counters are kept
-    as cue identifiers (WebVTT allows them), and ``-->`` inside caption text, which
-    would end a WebVTT cue, becomes an arrow.
+    Cues are numbered in order as their identifiers (WebVTT allows them), timestamps get a
+    ``.`` before the milliseconds, and ``-->`` inside caption text, which would end a WebVTT
+    cue, becomes an arrow.
     """
     out = ["WEBVTT", ""]
-    blocks = re.split(r"\n\s*\n", srt.replace("\r\n", "\n").replace("\r", "\n").strip())
-    for block in blocks:
-        lines = [ln for ln in block.split("\n")]
-        if not lines or not lines[0].strip():
-            continue
-        timing_at = next((i for i, ln in enumerate(lines) if "-->" in ln), None)
-        if timing_at is None:
-            continue
-        start, _, end = lines[timing_at].partition("-->")
-        times = []
-        for part in (start, end):
-            m = _SRT_TIME.search(part)
-            if m is None:
-                break
-            h, mi, s, ms = m.groups()
-            times.append(f"{int(h):02d}:{mi}:{s}.{ms.ljust(3, '0')}")
-        if len(times) != 2:
-            continue
-        ident = lines[:timing_at]
-        text = [ln.replace("-->", "\u2192") for ln in lines[timing_at + 1 :]]
-        if ident:
-            out.append(ident[0].strip())
-        out.append(f"{times[0]} --> {times[1]}")
-        out.extend(text)
+    for i, cue in enumerate(read_srt(srt), start=1):
+        out.append(str(i))
+        out.append(f"{timestamp(cue.start, '.')} --> {timestamp(cue.end, '.')}")
+        out.extend(line.replace("-->", "\u2192") for line in cue.lines)
         out.append("")
     return "\n".join(out) + ("\n" if out[-1] != "" else "")
 
@@ -309,6 +286,11 @@ pre.error { white-space: pre-wrap; color: #f99; font-size: .8rem; }
 
 # Chapter links seek their own clip's video; no library, no network.
 _PAGE_JS = """
+[].forEach.call(document.querySelectorAll('video[data-cues]'), function (v) {
+  var track = v.addTextTrack('captions', 'Captions', 'en');
+  JSON.parse(v.dataset.cues).forEach(function (c) { track.addCue(new VTTCue(c[0], c[1], c[2])); });
+  track.mode = 'showing';
+});
 document.addEventListener('click', function (ev) {
   var a = ev.target.closest('a[data-seek]');
   if (!a) return;
@@ -381,14 +363,12 @@ def write_index_html(
                 parts.append(f'<img src="{src}" alt="{esc(rec.name)}">')
             else:
                 poster = f' poster="{esc(_rel(thumb, sweep_dir) or "")}"' if thumb is not None else ""
-                parts.append(f'<video id="{vid_id}" controls preload="metadata"{poster}>')
+                # Captions as cues in the page, added by its script (a file:// page may not load a
+                # <track> file in Chromium); the .vtt beside the clip is linked for download.
+                cues = cues_of(rec.files.get("srt"))
+                data_cues = f' data-cues="{esc(json.dumps(cues))}"' if cues else ""
+                parts.append(f'<video id="{vid_id}" controls preload="metadata"{poster}{data_cues}>')
                 parts.append(f'<source src="{src}" type="{_VIDEO_TYPES.get(suffix, "video/" + suffix)}">')
-                vtt = vtts.get(rec.name)
-                if vtt is not None:
-                    parts.append(
-                        f'<track kind="captions" src="{esc(_rel(vtt, sweep_dir) or "")}" '
-                        'srclang="en" label="Captions" default>'
-                    )
                 parts.append("</video>")
         elif rec.ok and thumb is not None:  # png format: the still is the clip
             parts.append(f'<img src="{esc(_rel(thumb, sweep_dir) or "")}" alt="{esc(rec.name)}">')
@@ -407,6 +387,9 @@ def write_index_html(
             info.append(f"rendered in {rec.render_seconds:.1f} s")
         if rec.hash:
             info.append(f"<code>{esc(rec.hash)}</code>")
+        vtt = vtts.get(rec.name)
+        if vtt is not None:
+            info.append(f'<a href="{esc(_rel(vtt, sweep_dir) or "")}" download>captions (.vtt)</a>')
         sep = " \u00b7 "
         parts.append(f'<div class="meta">{sep.join(info)}</div>')
         chapters = _chapters_of(rec) if rec.ok else []

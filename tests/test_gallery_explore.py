@@ -51,7 +51,11 @@ def sweep(tmp_path: Path) -> tuple[Path, list[ClipRecord]]:
             folder.mkdir(parents=True)
             files = {"video": write_video(folder / f"{clip}.mp4", [colour(w_h, act)] * 40, fps=10, size=(160, 90))}
             files["srt"] = folder / f"{clip}.srt"
-            files["srt"].write_text(f"1\n00:00:00,000 --> 00:00:04,000\n{clip}\n", encoding="utf-8")
+            files["srt"].write_text(
+                f"1\n00:00:00,000 --> 00:00:01,500\n{clip} begins.\n\n"
+                f"2\n00:00:01,500 --> 00:00:04,000\n{act} at W_h {w_h:g}.\n",
+                encoding="utf-8",
+            )
             files["metadata"] = folder / f"{clip}.json"
             sections = [
                 {"title": "Title", "start": 0.0, "end": 1.5, "caption": f"{clip} begins."},
@@ -103,7 +107,7 @@ def test_explore_table_follows_the_sweep(sweep: tuple[Path, list[ClipRecord]]) -
             assert clip["ok"] == ((w_h, act) != FAILED)
             if clip["ok"]:
                 assert (sweep_dir / clip["video"]).is_file()
-                # Captions as cues from the clip's sections (a file:// page may not load a .vtt file).
+                # Captions as cues from the clip's .srt (a file:// page may not load a .vtt file).
                 assert clip["cues"] == [[0.0, 1.5, f"{clip['name']} begins."], [1.5, 4.0, f"{act} at W_h {w_h:g}."]]
             else:
                 assert clip["video"] is None and clip["cues"] == []

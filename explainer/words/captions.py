@@ -272,7 +272,8 @@ def place_cues(passage: Passage, start: float, end: float, starts: Sequence[floa
     return out
 
 
-def _clock(t: float, sep: str) -> str:
+def timestamp(t: float, sep: str) -> str:
+    """``HH:MM:SS`` then ``sep`` and milliseconds (``,`` for SubRip, ``.`` for WebVTT)."""
     ms = max(0, round(t * 1000))
     h, rem = divmod(ms, 3_600_000)
     m, rem = divmod(rem, 60_000)
@@ -286,7 +287,7 @@ def srt_text(cues: Iterable[Cue]) -> str:
     for cue in cues:
         if cue.end <= cue.start or not cue.text.strip():
             continue
-        blocks.append(f"{len(blocks) + 1}\n{_clock(cue.start, ',')} --> {_clock(cue.end, ',')}\n{cue.text}\n")
+        blocks.append(f"{len(blocks) + 1}\n{timestamp(cue.start, ',')} --> {timestamp(cue.end, ',')}\n{cue.text}\n")
     return "\n".join(blocks)
 
 
@@ -296,5 +297,33 @@ def vtt_text(cues: Iterable[Cue]) -> str:
     for cue in cues:
         if cue.end <= cue.start or not cue.text.strip():
             continue
-        blocks.append(f"{_clock(cue.start, '.')} --> {_clock(cue.end, '.')}\n{cue.text}\n")
+        blocks.append(f"{timestamp(cue.start, '.')} --> {timestamp(cue.end, '.')}\n{cue.text}\n")
     return "\n".join(blocks)
+
+
+_SRT_TIME = re.compile(r"(\d+):(\d\d):(\d\d)[,.](\d{1,3})")
+
+
+def _seconds(stamp: str) -> float | None:
+    m = _SRT_TIME.search(stamp)
+    if m is None:
+        return None
+    h, mi, s, ms = m.groups()
+    return int(h) * 3600 + int(mi) * 60 + int(s) + int(ms.ljust(3, "0")) / 1000
+
+
+def read_srt(text: str) -> list[Cue]:
+    """The cues of a SubRip file, leniently: blocks without a readable timing line are skipped,
+    CRLF and CR line ends are read as LF, text lines are kept as written."""
+    cues = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n").strip()):
+        lines = block.split("\n")
+        timing_at = next((i for i, line in enumerate(lines) if "-->" in line), None)
+        if timing_at is None:
+            continue
+        first, _, second = lines[timing_at].partition("-->")
+        start, end = _seconds(first), _seconds(second)
+        if start is None or end is None:
+            continue
+        cues.append(Cue(start, end, tuple(lines[timing_at + 1 :])))
+    return cues
