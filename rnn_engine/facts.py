@@ -490,7 +490,12 @@ def _sign(traj: Trajectory) -> Fact | None:
         50,
         _steps(negative.any(axis=1)),
         units if traj.hidden_size > 1 else (),
-        values=(("min", float(h[t, u])), ("min_step", float(t + 1))),
+        # lows: how many steps come within 0.5 % of the lowest value (a wave reaches it each cycle).
+        values=(
+            ("min", float(h[t, u])),
+            ("min_step", float(t + 1)),
+            ("lows", float(np.sum(np.min(flat, axis=1) <= h[t, u] * 0.995))),
+        ),
     )
 
 

@@ -174,6 +174,54 @@ def test_the_unrolled_step_passage_says_the_engines_terms_in_order() -> None:
     assert script.sections() == ("title", "inputs", "network", *(f"step_{k:02d}" for k in range(1, 7)), "summary")
 
 
+@pytest.mark.parametrize(
+    ("values", "before", "said"),
+    [
+        ([0.49, 0.59, 0.71, 0.82], 0.40, "climbs 0.49, 0.59, 0.71 and 0.82"),
+        # A dip and a rise is not "climbs", even when the two values shown rise.
+        ([0.47, 0.77], 0.57, "falls to 0.47, then climbs to 0.77"),
+        # Rising first from the value before the group, then falling.
+        ([0.881, 0.8805, 0.83, 0.71], 0.83, "climbs to 0.88, holds there, then falls to 0.71"),
+        ([0.0, 0.0, 0.14, 0.59], 0.0, "stays at 0.00, then climbs to 0.59"),
+        # Looking the same on screen is not holding when the value halves.
+        ([0.012, 0.0061, 4.4e-4], 0.02, "falls from 0.01 to 4.40 times 10 to the minus 4"),
+        ([0.83, -0.83, 0.83], -0.83, "keeps flipping sign: 0.83, minus 0.83 and 0.83"),
+        ([0.86, 0.86, 0.86], 0.86, "stays at 0.86"),
+    ],
+)
+def test_a_fast_group_says_how_h_moves_on_from_the_step_before(values: list[float], before: float, said: str) -> None:
+    from explainer.words.common import trend_words
+
+    assert trend_words(F, values, before) == said
+
+
+def test_the_fast_groups_of_a_wave_never_say_climbs_over_a_fall() -> None:
+    """Every 'climbs X, Y and Z' / 'falls X, Y and Z' of a 64-step sine run is true from the step before."""
+    _, runs, script = _script("sequence: {kind: sine, length: 64, period: 16}\nrnn: {w_x: 0.8, w_h: 0.7}\n")
+    h = runs[0].trajectory.h[:, 0]
+    checked = 0
+    for p in script.passages:
+        m = re.match(r"Steps (\d+) to (\d+): h (climbs|falls) (?!to)", p.text)
+        if not m:
+            continue
+        a, b = int(m.group(1)), int(m.group(2))
+        steps = np.diff(h[a - 2 : b])
+        assert (steps >= 0).all() if m.group(3) == "climbs" else (steps <= 0).all(), p.text
+        checked += 1
+    legs = [p.text for p in script.passages if ", then " in p.text]
+    assert checked > 0 and legs  # both kinds of group occur in this run
+
+
+def test_a_negative_dip_names_its_lowest_step_only_when_there_is_one() -> None:
+    _, _, script = _script(
+        "sequence: {kind: custom, values: [0.5, -1, 2, 0, 0.3, 1]}\nrnn: {w_x: 0.6, w_h: 0.9, b: 0}\n"
+    )
+    assert "h goes negative only at step 2, down to minus 0.33." in script.passage_of("summary").text
+    _, _, script = _script("sequence: {kind: sine, length: 64, period: 16}\nrnn: {w_x: 0.8, w_h: 0.7}\n")
+    summary = script.passage_of("summary").text
+    assert "down to minus 0.88." in summary and "at step 45" not in summary
+
+
 def test_a_nearly_linear_tanh_is_not_said_to_squash() -> None:
     _, runs, script = _script("sequence: {kind: sine, length: 5, amplitude: 0.1}\nrnn: {w_x: 0.5, w_h: 0.5}\n")
     texts = " ".join(script.passage_of(f"step_{k:02d}").text for k in range(1, 5))

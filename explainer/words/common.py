@@ -163,24 +163,56 @@ def fast_groups(first: int, last: int) -> list[tuple[int, int]]:
     return groups
 
 
-def trend_words(forms: Forms, values: Sequence[float]) -> str:
-    """How a short run of values moves: ``climbs 0.49, 0.59, 0.71 and 0.82``, ``flips between 0.83 and minus 0.83``."""
+def trend_words(forms: Forms, values: Sequence[float], before: float | None = None) -> str:
+    """How a short run of values moves on from ``before`` (the value just before the run).
+
+    One way all along: ``climbs 0.49, 0.59, 0.71 and 0.82``; several: ``climbs to 0.88, holds
+    there, then falls to 0.71`` (each leg named by where it ends); every value of the other sign
+    from the last: ``keeps flipping sign: 0.83, minus 0.83 and 0.83``. A value that looks the same
+    on screen and moves by less than 1 % holds.
+    """
     v = [float(x) for x in values]
-    said = join([forms.num(x) for x in v])
     digits = [forms.digits(x) for x in v]
-    if len(set(digits)) == 1:
-        return f"stays at {forms.num(v[0])}"
-    if any("e" in d for d in digits):  # tiny or huge numbers: the ends are what matters
-        said = f"from {forms.num(v[0])} to {forms.num(v[-1])}"
-    finite = [x for x in v if math.isfinite(x)]
-    if len(finite) == len(v) and all(b >= a for a, b in zip(v, v[1:], strict=False)):
-        return f"climbs {said}"
-    if len(finite) == len(v) and all(b <= a for a, b in zip(v, v[1:], strict=False)):
-        return f"falls {said}"
+    if not all(math.isfinite(x) for x in v):
+        return f"moves {join([forms.num(x) for x in v])}"
     signs = [np.sign(x) for x in v]
     if len(v) >= 3 and all(a != 0 and a == -b for a, b in zip(signs, signs[1:], strict=False)):
-        return f"keeps flipping sign: {said}"
-    return f"moves {said}"
+        return f"keeps flipping sign: {join([forms.num(x) for x in v])}"
+    shown = [digits[0]] if before is None or not math.isfinite(before) else [forms.digits(before), *digits]
+    base = v[0] if len(shown) == len(v) else float(before)  # type: ignore[arg-type]
+    series = v if len(shown) == len(v) else [base, *v]
+    # The direction of each step; 0 when the shown value does not change and the value itself
+    # changes by less than 1 % (a gap halving from 0.012 to 0.006 still falls, shown or not).
+    def direction(i: int) -> int:
+        a, b = series[i - 1], series[i]
+        if shown[i] == shown[i - 1] and abs(b - a) <= 0.01 * max(abs(a), abs(b)):
+            return 0
+        return 1 if b > a else (-1 if b < a else 0)
+
+    moves = [direction(i) for i in range(1, len(series))]
+    if len(shown) == len(v):  # no value before: the first value is where the run starts
+        moves = [moves[0] if moves else 0, *moves]
+    legs: list[tuple[int, int]] = []  # (direction, index of the leg's last value in v)
+    for i, d in enumerate(moves):
+        if legs and legs[-1][0] == d:
+            legs[-1] = (d, i)
+        else:
+            legs.append((d, i))
+    if len(legs) == 1:
+        d = legs[0][0]
+        if d == 0:
+            return f"stays at {forms.num(v[0])}"
+        said = join([forms.num(x) for x in v])
+        if any("e" in x for x in digits):  # tiny or huge numbers: the ends are what matters
+            said = f"from {forms.num(v[0])} to {forms.num(v[-1])}"
+        return f"{'climbs' if d > 0 else 'falls'} {said}"
+    words = []
+    for j, (d, i) in enumerate(legs):
+        if d == 0:
+            words.append(f"stays at {forms.num(v[i])}" if j == 0 else "holds there")
+        else:
+            words.append(f"{'climbs' if d > 0 else 'falls'} to {forms.num(v[i])}")
+    return ", ".join(words[:-1]) + ", then " + words[-1]
 
 
 def span_words(a: int, b: int) -> str:

@@ -64,10 +64,11 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
         if b < k:
             text = f"{span_words(a, b)}: the inputs are still the same, and so are the states"
         elif a <= k <= b:
-            moves = trend_words(f, [float(g) for g in gap[a - 1 : b]])
+            moves = trend_words(f, [float(g) for g in gap[a - 1 : b]], float(gap[a - 2]) if a > 1 else 0.0)
             text = f"{span_words(a, b)}: at step {k} the inputs differ, and the gap {moves}"
         else:
-            text = f"{span_words(a, b)}: the gap {trend_words(f, [float(g) for g in gap[a - 1 : b]])}"
+            moves = trend_words(f, [float(g) for g in gap[a - 1 : b]], float(gap[a - 2]) if a > 1 else 0.0)
+            text = f"{span_words(a, b)}: the gap {moves}"
         passages.append(Passage(f"steps_{a:02d}_{b:02d}", f"t = {a}-{b}", sections, (Clause(sentence(text)),)))
 
     S = original.sensitivity[:, :, 0, 0]

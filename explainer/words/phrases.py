@@ -254,10 +254,13 @@ class Phrases:
 
     def sign(self, fact: Fact) -> Said:
         f = self.f
-        spoken = (
-            f"{self.h} goes negative at {steps_phrase(fact.steps)}, down to {f.num(fact.value('min'))} "
-            f"at step {int(fact.value('min_step'))}"
-        )
+        low, at = f.num(fact.value("min")), int(fact.value("min_step"))
+        if fact.steps == (at,):
+            spoken = f"{self.h} goes negative only at step {at}, down to {low}"
+        elif fact.value("lows") > 1:  # the same low at several steps: no one step is the lowest
+            spoken = f"{self.h} goes negative at {steps_phrase(fact.steps)}, down to {low}"
+        else:
+            spoken = f"{self.h} goes negative at {steps_phrase(fact.steps)}, down to {low} at step {at}"
         return Said(self._who(spoken), f"{self.h} goes down to {f.screen(fact.value('min'))}", "sign")
 
     def positive(self, fact: Fact) -> Said:

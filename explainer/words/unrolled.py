@@ -159,7 +159,8 @@ def _fast(traj: Trajectory, a: int, b: int, f: Forms) -> Passage:
     act = get_activation(traj.activation)
     span = span_words(a, b)
     if traj.is_scalar:
-        what = f"h {trend_words(f, [float(traj.h[k - 1, 0]) for k in range(a, b + 1)])}"
+        before = float(traj.h[a - 2, 0]) if a > 1 else float(traj.params.h0[0])
+        what = f"h {trend_words(f, [float(traj.h[k - 1, 0]) for k in range(a, b + 1)], before)}"
     else:
         what = f"the state moves on, to {f.vec([float(v) for v in traj.h[b - 1]])} at step {b}"
     from rnn_engine.facts import regimes
