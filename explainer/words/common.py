@@ -181,6 +181,7 @@ def trend_words(forms: Forms, values: Sequence[float], before: float | None = No
     shown = [digits[0]] if before is None or not math.isfinite(before) else [forms.digits(before), *digits]
     base = v[0] if len(shown) == len(v) else float(before)  # type: ignore[arg-type]
     series = v if len(shown) == len(v) else [base, *v]
+
     # The direction of each step; 0 when the shown value does not change and the value itself
     # changes by less than 1 % (a gap halving from 0.012 to 0.006 still falls, shown or not).
     def direction(i: int) -> int:
