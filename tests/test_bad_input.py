@@ -169,7 +169,7 @@ CONFIGS: dict[str, tuple[str | bytes, str]] = {
     "no-key-of-ours": (
         "network:\n  wifis: {home: {password: hunter2}}\n",
         "1:1: this is not an explainer config: no top-level key is one of "
-        "title, scene, sequence, rnn, compare, memory, style, output",
+        "title, scene, sequence, rnn, compare, memory, style, output, narration, slides",
     ),
 }
 
@@ -373,7 +373,7 @@ def test_a_base_that_is_not_an_explainer_config_is_not_echoed(
     assert code == 2
     assert one_line(err) == (
         f"{secret}:1:1: this is not an explainer config: no top-level key is one of "
-        "title, scene, sequence, rnn, compare, memory, style, output"
+        "title, scene, sequence, rnn, compare, memory, style, output, narration, slides"
     )
     assert "hunter2" not in err and "network" not in err and "wifis" not in err
 
