@@ -23,8 +23,8 @@ grade           ratio ``r`` (what is left, relative)          meaning
 ``explodes``    ``r > 100``                                    grows out of all proportion
 ``grows``       ``1.5 < r <= 100``                             comes back larger
 ``survives``    ``0.5 <= r <= 1.5``                            most of it is still there
-``shrinks``     ``0.01 <= r < 0.5``                            a fraction is left
-``vanishes``    ``0 < r < 0.01``                               less than 1 % is left
+``shrinks``     ``0.05 <= r < 0.5``                            a fraction is left
+``vanishes``    ``0 < r < 0.05``                               less than 5 % is left
 ``blocked``     ``r = 0``                                      nothing gets through at all
 ==============  ============================================  ==========================
 
@@ -86,9 +86,9 @@ EXPLODES_ABOVE = 100.0
 GROWS_ABOVE = 1.5
 #: At least this ratio: it *survives* (half of it or more is left).
 SURVIVES_FROM = 0.5
-#: Below this ratio it *vanishes* (a hundredfold loss, after which learning from that
-#: step is hopeless in practice).
-VANISHES_BELOW = 0.01
+#: Below this ratio it *vanishes*: a twentyfold loss, which is what a steady factor of
+#: about a half per step does in four or five steps (and what a lecturer calls vanishing).
+VANISHES_BELOW = 0.05
 
 #: Activation regimes of a step, read from ``f'(z)`` relative to the function's largest slope.
 REGIMES = ("linear", "bending", "saturated", "clipped")
@@ -300,11 +300,14 @@ def _saturation(traj: Trajectory) -> Fact | None:
     steps = _steps(rows)
     to_end = len(steps) >= 2 and steps == tuple(range(steps[0], traj.steps + 1))
     units = tuple(int(u) for u in np.flatnonzero(sat.any(axis=0)))
+    # slope: the steepest the activation is anywhere it is flagged saturated ("only 0.02").
+    slope = float(np.max(np.abs(np.asarray(traj.dh))[sat]))
     return Fact(
         "saturation",
         75 if to_end else 60,
         steps,
         units if traj.hidden_size > 1 else (),
+        values=(("slope", slope),),
         detail="to_end" if to_end else "",
     )
 
@@ -336,16 +339,29 @@ def _survival(traj: Trajectory) -> Fact | None:
     # Signed for a scalar state, the 2-norm for a vector one.
     first = size(np.asarray(traj.dh[0])[:, None] * traj.params.w_x)
     last = size(traj.sensitivity_to_last[0])
-    values = [("ratio", ratio), ("first", first), ("last", last)]
+    w_h = size(traj.params.w_h)
+    values = [("ratio", ratio), ("first", first), ("last", last), ("w_h", w_h)]
     if math.isfinite(ratio) and ratio > 0:
         values.append(("factor", ratio ** (1.0 / (T - 1))))
+        if traj.hidden_size == 1:
+            factors = np.abs(np.asarray(traj.params.w_h).reshape(()) * np.asarray(traj.dh)[1:, 0])
+            # constant: every factor the same (ReLU passing everything through, say): "exactly".
+            values.append(("constant", float(np.ptp(factors) <= 1e-9 * float(np.max(factors)))))
+            if w_h != 0:
+                values.append(("slope", (ratio ** (1.0 / (T - 1))) / abs(w_h)))  # geometric mean of f'
     steps: tuple[int, ...] = (1, T)
     detail = "scalar" if traj.hidden_size == 1 else "vector"
     if grade == "blocked":
         blocked = [t + 1 for t in range(1, T) if not np.any(traj.backward_factors[t])]
-        if blocked:
+        if not np.any(np.asarray(traj.params.w_h)):
+            steps, detail = (T, T), "zero_w_h"  # nothing is carried from one step to the next
+        elif blocked:
             steps = (blocked[-1], T)
-            detail = "zero_factor"
+            k = blocked[-1] - 1
+            flat = get_activation(traj.activation).dies and np.all(np.asarray(traj.z)[k] <= DEAD_THRESHOLD)
+            detail = "zero_factor" if flat else "zero_slope"  # ReLU off, or a slope below the smallest float
+            if detail == "zero_slope":
+                values.append(("z", float(np.max(np.abs(np.asarray(traj.z)[k])))))
         else:
             detail = "underflow"
     return Fact("survival", _survival_rank(grade), steps, values=tuple(values), detail=detail, grade=grade)
@@ -386,12 +402,20 @@ def _impulse(traj: Trajectory, survival: Fact | None) -> Fact | None:
     with np.errstate(all="ignore"):
         gap = _state_size(np.asarray(traj.h) - np.asarray(other.h))
     g1, gT = abs(float(gap[0])), abs(float(gap[-1]))
+    # flipped: a scalar trace that ends with the other sign than it started (a negative W_h).
+    flipped = traj.hidden_size == 1 and float(gap[0]) * float(gap[-1]) < 0
     if not (math.isfinite(g1) and math.isfinite(gT)):
         return None
     ratio = gT / g1 if g1 > 0 else 0.0
     grade = survival_grade(ratio) if g1 > 0 else "blocked"
     differs = survival is not None and survival.grade != grade
-    values = (("first", g1), ("last", gT), ("ratio", ratio), ("final", float(_state_size(traj.h)[-1])))
+    values = (
+        ("first", g1),
+        ("last", gT),
+        ("ratio", ratio),
+        ("final", float(_state_size(traj.h)[-1])),
+        ("flipped", float(flipped)),
+    )
     return Fact(
         "impulse", 88 if differs else 50, (1, traj.steps), values=values, grade=grade, detail="latch" if differs else ""
     )

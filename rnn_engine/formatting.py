@@ -8,9 +8,13 @@ Rules for ``format_number(v, precision)`` (on-screen numbers, fixed decimals):
 - ``nan`` -> ``"NaN"``; ``+inf`` -> ``"overflow"``; ``-inf`` -> ``"-overflow"``.
 - ``|v| >= 10_000`` -> compact scientific notation with ``precision`` decimals in
   the mantissa and no ``+`` or leading zeros in the exponent: ``1.34e154``.
-- a non-zero ``v`` that would print as zero in fixed point (``|v| < 0.5 * 10**-precision``,
-  or exactly that with round-half-even) -> scientific too: ``3.10e-6``; so a tiny but
-  non-zero number never masquerades as 0.
+- a small value keeps two significant digits: below ``0.1`` (below ``10**(1 - precision)``
+  when that is smaller) it gets the decimals two significant digits need, up to
+  ``precision + 2`` of them: ``0.015``, ``0.0061`` at precision 2, so arithmetic read off
+  the screen adds up (``3.00 x 0.015 = 0.044``, not ``3.00 x 0.01 = 0.04``);
+- a non-zero ``v`` smaller than that (or that would still print as zero, as ``0.5`` at
+  precision 0 with round-half-even) -> scientific: ``3.10e-6``; so a tiny but non-zero
+  number never masquerades as 0.
 - otherwise fixed point with ``precision`` decimals: ``0.46``, ``-1.20``.
 - Negative zero prints as ``0.00``.
 
@@ -69,6 +73,13 @@ def format_number(v: float, precision: int = 2) -> str:
         return special
     if abs(v) >= _SCI_ABOVE:
         return _compact_exponent(f"{v:.{precision}e}")
+    small = min(0.1, 10.0 ** (1 - precision))
+    if 0.0 < abs(v) < small:
+        decimals = 1 - math.floor(math.log10(abs(v)))  # two significant digits
+        if decimals <= precision + 2:
+            text = f"{v:.{decimals}f}"
+            if abs(float(text)) < small:  # rounding up to the threshold (0.0996 -> 0.100) takes the usual form
+                return text
     text = f"{v:.{precision}f}"
     if float(text) == 0.0:
         # A tiny non-zero value must not masquerade as 0 (this also catches v = 0.5 at

@@ -120,6 +120,7 @@ BAD: dict[str, tuple[int, int | None, str, str]] = {
     "output_name_absolute.yaml": (4, 9, "output.name", "absolute path"),
     "memory_delta_and_drop.yaml": (6, 3, "memory.delta", "drop"),
     "memory_step_out_of_range.yaml": (6, 17, "memory.perturb_step", "only 8 steps"),
+    "memory_step_is_the_last.yaml": (6, 17, "memory.perturb_step", "no later step"),
 }
 
 LINE_RE = re.compile(r"^(?P<file>[^\n]+?):(?P<line>\d+):(?P<col>\d+): (?:(?P<field>[\w.\[\]]+): )?(?P<msg>[^\n]+)$")

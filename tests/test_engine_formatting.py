@@ -23,14 +23,20 @@ from rnn_engine import format_number, format_significant, parse_number
         (1.3449e154, 2, "1.34e154"),
         (-2.5e20, 1, "-2.5e20"),
         (3.1e-6, 2, "3.10e-6"),
-        (0.004, 2, "4.00e-3"),  # would print as 0.00
-        (0.004, 3, "0.004"),
+        (0.004, 2, "0.0040"),  # two significant digits below 0.1, not 0.00
+        (0.0147, 2, "0.015"),  # not 0.01: 3.00 x 0.015 = 0.044 adds up on screen
+        (0.0996, 2, "0.10"),  # rounds up to 0.1: the usual two decimals
+        (0.00012, 2, "1.20e-4"),  # would need five decimals
+        (0.004, 3, "0.0040"),
+        (0.05, 1, "0.050"),
+        (0.05, 0, "5e-2"),
         (0.5, 0, "5e-1"),  # round-half-even would print "0"
         (0.6, 0, "1"),
         (0.0, 2, "0.00"),
         (-0.0, 2, "0.00"),
-        (-0.001, 2, "-1.00e-3"),
-        (-0.0001, 3, "-1.000e-4"),
+        (-0.001, 2, "-0.0010"),
+        (-0.0001, 3, "-0.00010"),
+        (-0.00001, 3, "-1.000e-5"),
         (math.inf, 2, "overflow"),
         (-math.inf, 2, "-overflow"),
         (math.nan, 2, "NaN"),
@@ -93,9 +99,15 @@ def test_format_number_round_trip(v: float, precision: int) -> None:
     text = format_number(v, precision)
     back = parse_number(text)
     assert "+" not in text and "e0" not in text and "e-0" not in text
+    small = min(0.1, 10.0 ** (1 - precision))
     if "e" in text:
         assert abs(back - v) <= 0.5 * 10.0 ** (-precision) * 10.0 ** math.floor(math.log10(abs(v))) * 1.000001
-        assert abs(v) >= 10_000 or abs(v) <= 0.5 * 10.0 ** (-precision)
+        assert abs(v) >= 10_000 or abs(v) < small or abs(v) <= 0.5 * 10.0 ** (-precision)
+    elif 0 < abs(back) < small:  # two significant digits, at most two decimals more than asked
+        decimals = len(text.split(".")[1])
+        assert precision < decimals <= precision + 2
+        assert text.lstrip("-0.")[:1] != "" and len(text.lstrip("-0.").replace(".", "")) == 2
+        assert abs(back - v) <= 0.5 * 10.0 ** (-decimals) * 1.000001
     else:
         assert abs(back - v) <= 0.5 * 10.0 ** (-precision) * 1.000001 + 1e-9 * abs(v)
         if precision:

@@ -25,6 +25,7 @@ from explainer.runs import build_runs
 from explainer.words import build_script
 from explainer.words.captions import MAX_CPS, MAX_LINE, MAX_LINES, MIN_CUE, place_cues
 from explainer.words.common import sequence_words
+from rnn_engine.formatting import format_number
 
 KINDS = ("fibonacci", "linear", "alternating", "exponential", "sine", "custom")
 NORMS = ("none", "maxabs", "minmax", "zscore")
@@ -137,8 +138,12 @@ def violations(data: dict[str, Any]) -> list[str]:
             if m:
                 found.append(f"{p.name}: {label}: ...{text[max(0, m.start() - 30) : m.end() + 30]}...")
         for m in re.finditer(r"(?<![\d.])\d+\.(\d+)\b(?! %| times)", text):
-            if len(m.group(1)) != cfg.style.precision:
+            # The screen's precision; below 0.1, two significant digits (at most two decimals more).
+            value, decimals = float(m.group(0)), len(m.group(1))
+            if value >= 0.1 and decimals != cfg.style.precision:
                 found.append(f"{p.name}: number {m.group(0)} not at {cfg.style.precision} decimals")
+            elif value < 0.1 and format_number(value, cfg.style.precision) != m.group(0):
+                found.append(f"{p.name}: number {m.group(0)} not as the screen writes it")
         for cue in place_cues(p, 0.0, p.seconds):
             seconds = cue.end - cue.start
             if len(cue.lines) > MAX_LINES or any(len(line) > MAX_LINE for line in cue.lines):

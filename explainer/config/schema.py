@@ -460,6 +460,12 @@ class Config(_Section):
                 ("memory", "perturb_step"),
                 f"is {self.memory.perturb_step} but the sequence has only {seq.length} steps (must be 1..{seq.length})",
             )
+        if self.scene == "memory" and seq.length > 1 and self.memory.perturb_step == seq.length:
+            raise Problem(
+                ("memory", "perturb_step"),
+                f"is {seq.length}, the last step: no later step is left to show how long the change echoes "
+                f"(must be 1..{seq.length - 1})",
+            )
         kind = SCENE_KINDS[self.scene]
         if kind.needs_compare and self.compare is None:
             raise Problem(

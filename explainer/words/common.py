@@ -44,16 +44,14 @@ def plain_number(v: float) -> str:
     return f"minus {text[1:]}" if text.startswith("-") else text
 
 
-def sequence_words(cfg: Config) -> str:
-    """``a Fibonacci sequence of 8 steps, divided by its largest absolute value``."""
+def sequence_words(cfg: Config, normalized: bool = True) -> str:
+    """``a Fibonacci sequence of 8 steps, divided by its largest absolute value`` (without the
+    normalisation when ``normalized`` is false)."""
     seq = cfg.sequence
     p = seq.params
     noun, detail = {
         "fibonacci": ("Fibonacci sequence", ""),
-        "linear": (
-            "linear sequence",
-            f", from {plain_number(p.get('start', 1.0))} in steps of {plain_number(p.get('step', 1.0))}",
-        ),
+        "linear": _linear_words(p, seq.length),
         "alternating": (
             "alternating sequence",
             f", {plain_number(p.get('a', 1.0))} and {plain_number(p.get('b', -1.0))} in turn",
@@ -71,12 +69,20 @@ def sequence_words(cfg: Config) -> str:
         "maxabs": ", divided by its largest absolute value",
         "minmax": ", rescaled to run from 0 to 1",
         "zscore": ", standardised to mean 0 and standard deviation 1",
-    }[seq.normalize]
+    }[seq.normalize if normalized else "none"]
     return f"{article(noun)} {noun} of {seq.length} steps{detail}{norm}"
 
 
+def _linear_words(p: dict, length: int) -> tuple[str, str]:
+    """``("linear sequence", ", the numbers 1 to 8")``, or ``", from 0.5 in steps of 0.25"``."""
+    start, step = float(p.get("start", 1.0)), float(p.get("step", 1.0))
+    if start.is_integer() and step == 1.0:
+        return "sequence", f", the numbers {plain_number(start)} to {plain_number(start + length - 1)}"
+    return "linear sequence", f", from {plain_number(start)} in steps of {plain_number(step)}"
+
+
 def values_list(forms: Forms, traj: Trajectory, count: int = 4) -> str:
-    """The first inputs as a sentence: ``It starts 0.05, 0.05, 0.10, 0.14`` (all of them when few)."""
+    """The first inputs as a sentence: ``It starts with 0.05, 0.05, 0.10 and 0.14`` (all of them when few)."""
     T = traj.steps
 
     def one(t: int) -> str:
@@ -85,7 +91,7 @@ def values_list(forms: Forms, traj: Trajectory, count: int = 4) -> str:
 
     if T <= count + 1:
         return f"Its values are {join([one(t) for t in range(T)])}"
-    return f"It starts {', '.join(one(t) for t in range(count))}"
+    return f"It starts with {join([one(t) for t in range(count)])}"
 
 
 def rule_clause() -> str:
@@ -117,6 +123,8 @@ def activation_clause(traj: Trajectory, t: int, forms: Forms) -> str:
         hk = sym("h", k)
         if r == "undefined":
             return f"so {hk} is not a number any more"
+        if forms.digits(float(traj.z[t, 0])) == forms.digits(0.0) and float(traj.z[t, 0]) == 0.0:
+            return f"Then {act.display} of 0 is {plain_number(float(h[0]))}: {hk} is {hv}"
         if act.dies:
             return (
                 f"Then ReLU passes it through: {hk} is {hv}"
@@ -136,15 +144,24 @@ def activation_clause(traj: Trajectory, t: int, forms: Forms) -> str:
         }[r]
     values = forms.vec([float(v) for v in h])
     hk = sym("h", k)
+    if not np.any(np.asarray(traj.z[t])):
+        return f"Then {act.display} of 0 is {plain_number(float(h[0]))} for each: {hk} is {values}"
     if act.dies:
         clipped = [str(u + 1) for u, r in enumerate(reg) if r == "clipped"]
         if not clipped:
             return f"Then ReLU passes them all through: {hk} is {values}"
-        return f"Then ReLU clips unit {join(clipped)} to 0: {hk} is {values}"
+        units = f"unit {clipped[0]}" if len(clipped) == 1 else f"units {join(clipped)}"
+        return f"Then ReLU clips {units} to 0: {hk} is {values}"
     saturated = [str(u + 1) for u, r in enumerate(reg) if r == "saturated"]
     if saturated:
-        units = f"unit {join(saturated)}" if len(saturated) < len(reg) else "every unit"
+        units = (
+            "every unit"
+            if len(saturated) == len(reg)
+            else (f"unit {saturated[0]}" if len(saturated) == 1 else f"units {join(saturated)}")
+        )
         return f"Then {act.display} squashes them, {units} saturated: {hk} is {values}"
+    if act.name == "sigmoid":  # sigmoid moves every value towards 0.5, bent or not
+        return f"Then sigmoid maps them into 0 to 1: {hk} is {values}"
     if all(r == "linear" for r in reg):
         return f"Then {act.display} barely bends them: {hk} is {values}"
     return f"Then {act.display} bends them: {hk} is {values}"
@@ -166,7 +183,7 @@ def fast_groups(first: int, last: int) -> list[tuple[int, int]]:
 def trend_words(forms: Forms, values: Sequence[float], before: float | None = None) -> str:
     """How a short run of values moves on from ``before`` (the value just before the run).
 
-    One way all along: ``climbs 0.49, 0.59, 0.71 and 0.82``; several: ``climbs to 0.88, holds
+    One way all along: ``climbs through 0.49, 0.59 and 0.71 to 0.82``; several: ``climbs to 0.88, holds
     there, then falls to 0.71`` (each leg named by where it ends); every value of the other sign
     from the last: ``keeps flipping sign: 0.83, minus 0.83 and 0.83``. A value that looks the same
     on screen and moves by less than 1 % holds.
@@ -203,9 +220,14 @@ def trend_words(forms: Forms, values: Sequence[float], before: float | None = No
         d = legs[0][0]
         if d == 0:
             return f"stays at {forms.num(v[0])}"
-        said = join([forms.num(x) for x in v])
-        if any("e" in x for x in digits):  # tiny or huge numbers: the ends are what matters
+        if len(v) == 1:
+            said = f"to {forms.num(v[0])}"
+        elif any("e" in x for x in digits) or len(v) > 4:  # tiny or huge numbers: the ends are what matters
             said = f"from {forms.num(v[0])} to {forms.num(v[-1])}"
+        elif len(v) == 2:
+            said = f"to {forms.num(v[0])}, then {forms.num(v[1])}"
+        else:
+            said = f"through {join([forms.num(x) for x in v[:-1]])} to {forms.num(v[-1])}"
         return f"{'climbs' if d > 0 else 'falls'} {said}"
     words = []
     for j, (d, i) in enumerate(legs):
@@ -232,9 +254,14 @@ def closing_facts(traj: Trajectory, phrases: Phrases, limit: int = 3) -> list[Sa
     facts = run_facts(traj)
     said: list[Said] = []
     trend = next((f for f in facts if f.kind == "trend"), None)
-    notable = [f for f in facts if f.kind not in _CONTEXT and f.rank >= _NOTABLE]
-    chosen: list[Fact] = notable[:limit]
     survival = next((f for f in facts if f.kind == "survival"), None)
+    skip = set(_CONTEXT)
+    if survival is not None and survival.detail == "zero_factor" and traj.hidden_size == 1:
+        skip.add("dead")  # the cut-off gradient already says where ReLU is dead
+    if survival is not None and survival.grade == "blocked":
+        skip.add("factor_bound")  # a bound on each factor says nothing once none gets through
+    notable = [f for f in facts if f.kind not in skip and f.rank >= _NOTABLE]
+    chosen: list[Fact] = notable[:limit]
     if survival is not None and survival not in chosen:
         chosen = [*chosen[: limit - 1], survival]
     if not chosen and facts:

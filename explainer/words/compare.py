@@ -119,6 +119,18 @@ def _intro(cfg: Config, runs: Sequence[Run], names: list[Name], f: Forms) -> Pas
             + join([f"{article(nm.listed)} {nm.listed}" for nm in names])
             + norm
         )
+    elif field == "sequence.normalize":
+        plain = {
+            "none": "left as it is",
+            "maxabs": "divided by its largest absolute value",
+            "minmax": "rescaled to run from 0 to 1",
+            "zscore": "standardised to mean 0 and standard deviation 1",
+        }
+        ways = [plain.get(str(next(iter(r.overrides.values()), "")), r.label) for r in runs]
+        lead = (
+            f"{count_words(n).capitalize()} RNNs read the same input, {sequence_words(cfg, normalized=False)}, "
+            f"prepared {count_words(n)} ways: {join(ways, 'or')}"
+        )
     elif _shared_input(runs):
         lead = (
             f"The same input, {sequence_words(cfg)}, goes through {count_words(n)} RNNs "
@@ -161,10 +173,47 @@ def _step(runs: Sequence[Run], names: list[Name], t: int, f: Forms, shared: bool
 
 def _fast(runs: Sequence[Run], names: list[Name], a: int, b: int, f: Forms) -> Passage:
     sections = tuple(f"step_{k:02d}" for k in range(a, b + 1))
-    text = f"{span_words(a, b)}: by step {b}, h is {_states(runs, names, b - 1, f)}"
+    by = "" if a == b else f"by step {b}, "
+    text = f"{span_words(a, b)}: {by}h is {_states(runs, names, b - 1, f)}"
     return Passage(
         f"steps_{a:02d}_{b:02d}", f"t = {a}-{b}" if b > a else f"t = {a}", sections, (Clause(sentence(text)),)
     )
+
+
+def _together(runs: Sequence[Run], names: list[Name], f: Forms) -> str:
+    """The shared chart in one sentence: where the runs are furthest apart, and how they end."""
+    n, T = len(runs), runs[0].trajectory.steps
+    h = np.array([r.trajectory.h[:, 0] for r in runs], dtype=np.float64)
+    lead = f"All {count_words(n)} runs on one chart of h"
+    if not np.all(np.isfinite(h)):
+        finals = join([f"{f.num(float(r.trajectory.h[-1, 0]))} {nm.with_}" for r, nm in zip(runs, names, strict=True)])
+        return f"{lead}: {sym('h', T)} ends at {finals}"
+    spread = h.max(axis=0) - h.min(axis=0)
+    k = int(np.argmax(spread))
+    hi, lo = int(np.argmax(h[:, k])), int(np.argmin(h[:, k]))
+    if f.digits(float(spread[k])) == f.digits(0.0):
+        return f"{lead}: the lines lie on top of each other, all ending at {f.num(float(h[0, -1]))}"
+    apart = (
+        f"they are furthest apart at step {k + 1}, {f.num(float(h[hi, k]))} {names[hi].with_} "
+        f"against {f.num(float(h[lo, k]))} {names[lo].with_}"
+    )
+    if k == T - 1:
+        return f"{lead}: {apart}, where they end"
+    top, bottom = int(np.argmax(h[:, -1])), int(np.argmin(h[:, -1]))
+    if n == 2:
+        end = f"at step {T}, h is higher {names[top].with_}, {f.num(float(h[top, -1]))}"
+    else:
+        end = (
+            f"at step {T}, h is highest {names[top].with_}, at {f.num(float(h[top, -1]))}, "
+            f"and lowest {names[bottom].with_}, at {f.num(float(h[bottom, -1]))}"
+        )
+    return f"{lead}: {apart}; {end}"
+
+
+def _join_clauses(parts: Sequence[str]) -> str:
+    """Sentences about several runs, one per run, joined by semicolons (the later ones lower-cased)."""
+    out = [parts[0]] + [p[0].lower() + p[1:] if p[:5] in ("With ", "For t") else p for p in parts[1:]]
+    return "; ".join(out)
 
 
 def _flag_callouts(runs: Sequence[Run], names: list[str], f: Forms) -> list[tuple[str, str, Callout]]:
@@ -186,7 +235,7 @@ def _flag_callouts(runs: Sequence[Run], names: list[str], f: Forms) -> list[tupl
             step = fact.steps[0] if fact.steps else runs[i].trajectory.steps
             anchors.append((i, min(step, runs[i].trajectory.steps) - 1))
         if spoken:
-            out.append(("; ".join(spoken), "; ".join(screen), Callout("; ".join(screen), tuple(anchors))))
+            out.append((_join_clauses(spoken), "; ".join(screen), Callout("; ".join(screen), tuple(anchors))))
     # Which runs go negative, when not all or none do (sigmoid never does).
     negative = []
     for i, fs in enumerate(facts):
@@ -196,14 +245,46 @@ def _flag_callouts(runs: Sequence[Run], names: list[str], f: Forms) -> list[tupl
     never = [i for i, fs in enumerate(facts) if not any(x.kind == "sign" for x in fs)]
     if negative and never:
         parts = [f"down to {f.num(s.value('min'))} {names[i].with_}" for i, s in negative]
-        nevers = _with_all([names[i] for i in never])
-        spoken = f"h goes negative, {join(parts)}; {nevers} it never does"
+        acts = [get_activation(runs[i].trajectory.activation) for i in never]
+        if all(a.output_range[0] >= 0 for a in acts) and len({a.name for a in acts}) == len(never):
+            cannot = join([a.display for a in acts])
+            spoken = f"h goes negative, {join(parts)}; {cannot} {'is' if len(never) == 1 else 'are'} never below 0"
+        else:
+            spoken = f"h goes negative, {join(parts)}; {_with_all([names[i] for i in never])} it never does"
         screen = (
             f"below 0: {join([names[i].short for i, _ in negative])}; never: {join([names[i].short for i in never])}"
         )
         anchors = tuple((i, int(s.value("min_step")) - 1) for i, s in negative)
         out.append((spoken, screen, Callout(screen, anchors)))
     return out[:MAX_CALLOUTS]
+
+
+def _alike_gradients(runs: Sequence[Run], names: list[Name], f: Forms) -> tuple[str, str] | None:
+    """One verdict for all runs when the gradients reaching step 1 are within a factor of 2 of each other.
+
+    Runs that close should not get different words (5.3 % "shrinks" beside 4.6 % "vanishes"):
+    the shares are listed, and the grade of their middle value is said once.
+    """
+    facts = [run_facts(r.trajectory) for r in runs]
+    if any(x.kind == "impulse" for fs in facts for x in fs):
+        return None
+    found = [next((x for x in fs if x.kind == "survival"), None) for fs in facts]
+    if any(x is None or x.grade in ("blocked", None) for x in found):
+        return None
+    ratios = [x.value("ratio") for x in found if x is not None]
+    if not all(0 < r < 1 for r in ratios) or max(ratios) > 2 * min(ratios):
+        return None
+    grades = {x.grade for x in found if x is not None}
+    if len(grades) == 1:
+        return None  # the per-run words already agree
+    middle = sorted(found, key=lambda x: x.value("ratio") if x is not None else 0.0)[len(found) // 2]
+    assert middle is not None
+    shares = join([f"{f.share(r)} {nm.with_}" for r, nm in zip(ratios, names, strict=True)])
+    spoken = (
+        f"about as much of the gradient reaches step 1 in every panel, {shares}: "
+        f"it {GRADE_WORDS[middle.grade or 'shrinks']} alike"
+    )
+    return spoken, "; ".join(f"{nm.short}: {f.share(r)}" for r, nm in zip(ratios, names, strict=True))
 
 
 def _memory_claims(runs: Sequence[Run], names: list[Name], f: Forms) -> tuple[str, str]:
@@ -214,6 +295,9 @@ def _memory_claims(runs: Sequence[Run], names: list[Name], f: Forms) -> tuple[st
     on the last state, for a scalar state).
     """
     spoken, screen = [], []
+    alike = _alike_gradients(runs, names, f)
+    if alike is not None:
+        return alike
     for r, nm in zip(runs, names, strict=True):
         facts = run_facts(r.trajectory)
         impulse = next((x for x in facts if x.kind == "impulse"), None)
@@ -225,27 +309,44 @@ def _memory_claims(runs: Sequence[Run], names: list[Name], f: Forms) -> tuple[st
             elif g == "grows" or g == "explodes":
                 s = f"the trace of x₁ grows {f.times(ratio)}, to {f.num(impulse.value('last'))}"
                 sc = f"trace grows to {f.screen(impulse.value('last'))}"
+            elif (
+                impulse.detail == "latch"
+                and survival is not None
+                and survival.grade in ("vanishes", "blocked")
+                and g == "survives"
+                and any(x.kind == "settles" for x in facts)
+            ):
+                # The state has settled where the loop holds it: that keeps the direction of x₁'s push,
+                # not its size, and the gradient says so.
+                left = "none" if survival.grade == "blocked" else f"only {f.share(survival.value('ratio'))}"
+                s = (
+                    f"h locks at {f.num(impulse.value('last'))}, a value the loop holds on its own: it remembers "
+                    f"which way x₁ pushed it, not how hard, and {left} of the gradient gets back to step 1"
+                )
+                sc = f"locks at {f.screen(impulse.value('last'))}"
             elif g == "survives":
                 kept = f"keeps {f.share(ratio)}" if ratio < 1 else "holds"
                 s = f"the trace of x₁ survives: it {kept}, {f.num(impulse.value('last'))} at step {r.trajectory.steps}"
-                sc = f"trace {kept}: {f.screen(impulse.value('last'))}"
+                sc = f"{kept}, {f.screen(impulse.value('last'))}"
+                if survival is not None and survival.grade in ("vanishes", "shrinks", "blocked"):
+                    s += f", though the gradient back to step 1 {GRADE_WORDS[survival.grade]}"
             else:
+                flipped = impulse.has("flipped") and impulse.value("flipped")
                 s = f"the trace of x₁ {GRADE_WORDS[g or 'shrinks']}: {f.share(ratio)} is left"
-                sc = f"{f.share(ratio)} of the trace left"
-            if (
-                impulse.detail == "latch"
-                and survival is not None
-                and survival.grade in ("vanishes", "shrinks", "blocked")
-            ):
-                s += f", though the gradient back to step 1 {GRADE_WORDS[survival.grade]}"
+                s += ", with its sign flipped" if flipped else ""
+                sc = f"{f.share(ratio)} left{', flipped' if flipped else ''}"
             spoken.append(f"{nm.with_}, {s}")
             screen.append(f"{nm.short}: {sc}")
         elif survival is not None:
             ratio, g = survival.value("ratio"), survival.grade
             if g == "blocked":
                 k = survival.steps[0]
-                spoken.append(f"{nm.with_}, no gradient gets back past step {k}")
-                screen.append(f"{nm.short}: none past step {k}")
+                if k == r.trajectory.steps:
+                    spoken.append(f"{nm.with_}, no gradient gets back even one step")
+                    screen.append(f"{nm.short}: none at all")
+                else:
+                    spoken.append(f"{nm.with_}, no gradient gets back past step {k}")
+                    screen.append(f"{nm.short}: none past step {k}")
             elif ratio < 1:
                 spoken.append(
                     f"{nm.with_}, {f.share(ratio)} of the gradient reaches step 1: it {GRADE_WORDS[g or 'shrinks']}"
@@ -257,7 +358,7 @@ def _memory_claims(runs: Sequence[Run], names: list[Name], f: Forms) -> tuple[st
                     f"it {GRADE_WORDS[g or 'grows']}"
                 )
                 screen.append(f"{nm.short}: {f.times(ratio)}")
-    return "; ".join(spoken), "; ".join(screen)
+    return (_join_clauses(spoken) if spoken else ""), "; ".join(screen)
 
 
 def _script(cfg: Config, runs: Sequence[Run], lead: str) -> Script:
@@ -271,14 +372,8 @@ def _script(cfg: Config, runs: Sequence[Run], lead: str) -> Script:
     passages += [_step(runs, names, t, f, shared) for t in range(detailed)]
     if detailed < T:
         passages += [_fast(runs, names, a, b, f) for a, b in fast_groups(detailed + 1, T)]
-    finals = join([f"{f.num(float(r.trajectory.h[-1, 0]))} {nm.with_}" for r, nm in zip(runs, names, strict=True)])
     passages.append(
-        Passage(
-            "together",
-            "All runs together",
-            ("together",),
-            (Clause(sentence(f"All {count_words(len(runs))} runs on one chart of h: {sym('h', T)} ends at {finals}")),),
-        )
+        Passage("together", "All runs together", ("together",), (Clause(sentence(_together(runs, names, f))),))
     )
     flags = _flag_callouts(runs, names, f)
     callouts = tuple(c for _, _, c in flags)

@@ -11,7 +11,8 @@ so one value reads the same everywhere, and at the precision the screen shows it
 - symbols as the screen writes them: ``h₃``, ``x₁``, ``Wₓ``, ``Wₕ`` (:func:`sym`);
 - lists ``a, b and c``; steps ``steps 5 to 7``, ``steps 2, 4 and 6``; ``a`` / ``an``.
 
-Values within 1e-12 of zero are zero (floating-point residue is never said).
+Values within 1e-12 of zero are zero (floating-point residue is never said), except gradient
+products and factors (``exact=True``), which are real however small: ``2.01 times 10 to the minus 15``.
 """
 
 from __future__ import annotations
@@ -123,10 +124,11 @@ class Forms:
     def __init__(self, precision: int) -> None:
         self.precision = precision
 
-    def digits(self, v: float) -> str:
-        """The screen's digits for ``v`` (``0.31``, ``-0.35``, ``1.34e154``); residue is ``0``."""
+    def digits(self, v: float, exact: bool = False) -> str:
+        """The screen's digits for ``v`` (``0.31``, ``-0.35``, ``0.0061``, ``1.34e154``); residue is ``0``
+        unless ``exact`` (a gradient product, never residue)."""
         v = float(v)
-        if math.isfinite(v) and abs(v) < RESIDUE:
+        if not exact and math.isfinite(v) and abs(v) < RESIDUE:
             v = 0.0
         return format_number(v, self.precision)
 
@@ -142,9 +144,10 @@ class Forms:
         step = 10.0**-self.precision
         return self.num(math.ceil(float(v) / step - 1e-9) * step)
 
-    def num(self, v: float) -> str:
-        """``v`` as said: ``0.31``, ``minus 0.35``, ``1.34 times 10 to the 154``, ``overflow``."""
-        text = self.digits(v)
+    def num(self, v: float, exact: bool = False) -> str:
+        """``v`` as said: ``0.31``, ``minus 0.35``, ``1.34 times 10 to the 154``, ``overflow``
+        (``exact``: see :meth:`digits`)."""
+        text = self.digits(v, exact)
         if text == "NaN":
             return "not a number"
         if text in ("overflow", "-overflow"):

@@ -44,8 +44,8 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
         t = k - 1
         text = (
             f"Back to step {k}: multiply by {sym('W', 'h')} times the slope at step {k + 1}, "
-            f"{f.num(w_h)} times {f.num(float(slopes[t + 1]))}, that is {f.num(float(factors[t + 1]))}; "
-            f"so ∂{sym('h', T)}/∂{sym('h', k)} is {f.num(float(grad[t]))}"
+            f"{f.num(w_h)} times {f.num(float(slopes[t + 1]), True)}, that is {f.num(float(factors[t + 1]), True)}; "
+            f"so ∂{sym('h', T)}/∂{sym('h', k)} is {f.num(float(grad[t]), True)}"
         )
         name = f"back_{k:02d}"
         passages.append(Passage(name, f"t = {k}", (name,), (Clause(sentence(text)),)))
@@ -54,10 +54,10 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
         # Groups of the remaining steps back, in the order they are shown (from late to early).
         for a, b in fast_groups(1, len(rest)):
             ks = rest[a - 1 : b]
-            fs = join([f.num(float(factors[k])) for k in ks])
+            fs = join([f.num(float(factors[k]), True) for k in ks])
             text = (
                 f"Back to step{'s' if len(ks) > 1 else ''} {join([str(k) for k in ks])}: the factors are {fs}, "
-                f"and the product is {f.num(float(grad[ks[-1] - 1]))} at step {ks[-1]}"
+                f"and the product is {f.num(float(grad[ks[-1] - 1]), True)} at step {ks[-1]}"
             )
             sections = tuple(f"back_{k:02d}" for k in ks)
             passages.append(
@@ -69,11 +69,11 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
     screen: list[str] = []
     survival = next((x for x in facts if x.kind == "survival"), None)
     if survival is not None:
-        said = phrases.survival(survival)
+        said = phrases.survival(survival, rule=False)
         closing.append(said.spoken)
         screen.append(said.screen)
     bound = next((x for x in facts if x.kind == "factor_bound"), None)
-    if bound is not None and bound.detail == "below_one":
+    if bound is not None and bound.detail == "below_one" and (survival is None or survival.grade != "blocked"):
         said_bound = phrases.factor_bound(bound)
         if said_bound is not None:
             closing.append(said_bound.spoken)

@@ -54,7 +54,9 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
                 f"{sym('h', s)} is {h0} against {h1}, a gap of {f.num(float(gap[t]))}"
             )
         gap_t = f.num(float(gap[t]))
-        return f"Step {s}: the inputs agree again, but the states still differ by {gap_t}, {h0} against {h1}"
+        if s == k + 1:
+            return f"Step {s}: the inputs agree again, but the states still differ by {gap_t}, {h0} against {h1}"
+        return f"Step {s}: the gap is {gap_t}, {h0} against {h1}"
 
     for t in range(detailed):
         name = f"step_{t + 1:02d}"
@@ -63,6 +65,8 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
         sections = tuple(f"step_{s:02d}" for s in range(a, b + 1))
         if b < k:
             text = f"{span_words(a, b)}: the inputs are still the same, and so are the states"
+        elif a == b == k:
+            text = f"Step {k}: here the inputs differ, and the gap opens to {f.num(float(gap[k - 1]))}"
         elif a <= k <= b:
             moves = trend_words(f, [float(g) for g in gap[a - 1 : b]], float(gap[a - 2]) if a > 1 else 0.0)
             text = f"{span_words(a, b)}: at step {k} the inputs differ, and the gap {moves}"

@@ -13,9 +13,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from explainer.words.forms import Forms, join, plural, steps_phrase, sym
 from rnn_engine.activations import get_activation
 from rnn_engine.facts import EXPLODES_ABOVE, Fact
+from rnn_engine.facts import size as size_of
 from rnn_engine.forward import Trajectory
 
 __all__ = ["GRADE_WORDS", "Said", "Phrases"]
@@ -87,7 +90,9 @@ class Phrases:
         return f"the slope of {self.act.display}"
 
     # -- the lesson: how much survives --------------------------------------------------
-    def survival(self, fact: Fact) -> Said:
+    def survival(self, fact: Fact, rule: bool = True) -> Said:
+        """How much of the gradient gets back to step 1; ``rule=False`` when the rule of the trip back
+        was just shown factor by factor (the gradients scene), so only the factors are named."""
         f, T, g = self.f, self.T, fact.grade
         ratio = fact.value("ratio")
         n = T - 1
@@ -95,28 +100,51 @@ class Phrases:
         factor = fact.value("factor") if fact.has("factor") else 0.0
         mech = f"Each step back multiplies the gradient by {sym('W', 'h')} times {self._slope()}"
         if g == "blocked":
-            if fact.detail == "zero_factor":
-                k = fact.steps[0]
+            k = fact.steps[0]
+            nothing = f"and x₁ has no effect on {sym('h', T)}"
+            if fact.detail == "zero_w_h":
                 spoken = (
-                    f"At step {k} the gradient is cut off: {self._slope()} is 0 there"
-                    f"{', ReLU is dead' if self.act.dies else ''}, so nothing of it gets back to step 1, "
-                    f"and x₁ has no effect on {sym('h', T)}"
+                    f"{sym('W', 'h')} is 0, so the state carries nothing from one step to the next: "
+                    f"no gradient gets back even one step, {nothing}"
                 )
-                screen = f"no gradient gets back past step {k}"
+                screen = f"{sym('W', 'h')} = 0: no gradient gets back"
+            elif fact.detail in ("zero_factor", "zero_slope"):
+                where = "at the last step" if k == T else f"at step {k}"
+                back = "not even one step back" if k == T else "nothing of it gets back to step 1"
+                if fact.detail == "zero_factor":
+                    dead = [int(t) + 1 for t in np.flatnonzero(np.asarray(self.traj.dead).all(axis=1))]
+                    off = f"at {steps_phrase(dead)}" if self.scalar and len(dead) > 1 else f"at step {k}"
+                    why = f"ReLU is dead {off}: z is 0 or below, so its slope is 0"
+                else:
+                    why = (
+                        f"At step {k}, z is so far out, {f.num(fact.value('z'))} in size, that {self._slope()} "
+                        "is smaller than any number a computer can hold"
+                    )
+                lead = why if why.startswith("z ") else why[0].upper() + why[1:]  # z is a symbol: never "Z"
+                spoken = f"{lead}. So the gradient is cut off {where}: {back}, {nothing}"
+                screen = "no gradient gets back even one step" if k == T else f"no gradient gets back past step {k}"
             else:
                 spoken = "The gradient reaching step 1 is below the smallest number a computer can hold: it vanishes"
                 screen = "the gradient vanishes completely"
             return Said(self._who(spoken), screen, "survival", g)
+        leave = "leaves" if n == 1 else "leave"
         if g in ("shrinks", "vanishes", "survives"):
-            left = f.share(ratio) if ratio < 1 else "all"
-            mech_n = f"{mech}, about {f.num(factor)} on average" if factor else mech
+            left = f.share(ratio) if ratio < 0.995 else ("almost all" if ratio < 1 else "all")
+            mech_n = self._mech_factor(mech, factor, fact, n) if rule else self._factors(factor, fact, n)
             if g == "survives":
-                tail = f"{steps_back} leave {left} of it: most of it survives the trip back"
+                tail = f"{steps_back} {leave} {left} of it: most of it survives the trip back"
             elif g == "shrinks":
-                tail = f"{steps_back} leave {left} of it: it shrinks"
+                tail = f"{steps_back} {leave} {left} of it: it shrinks"
             else:
-                tail = f"{steps_back} leave {left}: the gradient vanishes"
+                tail = f"{steps_back} {leave} {left}: the gradient vanishes"
             spoken = f"{mech_n}; {tail}"
+            w_h = abs(fact.value("w_h")) if fact.has("w_h") else 0.0
+            if self.scalar and w_h > 1 and fact.has("slope") and g != "survives":
+                # A large recurrent weight and still a vanishing gradient: the activation is flat where h sits.
+                spoken += (
+                    f". {sym('W', 'h')} is above 1 in size, but {self.act.display} is nearly flat where h sits: "
+                    f"its slope is about {f.num(fact.value('slope'))} there, so each factor stays below 1"
+                )
             if self.scalar and fact.value("first") != 0:
                 # dh_T/dx_1 = dh_T/dh_1 * dh_1/dx_1 for a scalar state: the same share.
                 spoken += f". So x₁'s effect on {sym('h', T)} is {left} of its effect on {sym('h', 1)}"
@@ -124,7 +152,7 @@ class Phrases:
             return Said(self._who(spoken), screen, "survival", g)
         # grows / explodes
         gain = f.times(ratio)
-        mech_n = f"{mech}, about {f.num(factor)} on average" if factor else mech
+        mech_n = self._mech_factor(mech, factor, fact, n) if rule else self._factors(factor, fact, n)
         verb = "the gradient explodes" if g == "explodes" else "the gradient grows on the way back"
         spoken = f"{mech_n}; over {count_words(n)} steps that multiplies it {gain}: {verb}"
         if g == "grows" and factor > 1.05:
@@ -137,15 +165,41 @@ class Phrases:
         screen = f"after {plural(n, 'step')} back: the gradient is {gain} larger"
         return Said(self._who(spoken), screen, "survival", g)
 
+    def _mech_factor(self, mech: str, factor: float, fact: Fact, n: int) -> str:
+        """The rule of the trip back, with its factor: exact when every factor is the same."""
+        if not factor:
+            return mech
+        if fact.has("constant") and fact.value("constant"):
+            return f"{mech}, exactly {self.f.num(factor)} at every step"
+        if n == 1:
+            return f"{mech}, here {self.f.num(factor)}"
+        return f"{mech}, about {self.f.num(factor)} on average"
+
+    def _factors(self, factor: float, fact: Fact, n: int) -> str:
+        """The factors of the trip back, named without the rule: ``The nine factors average 0.19``."""
+        if n == 1:
+            return f"The one factor is {self.f.num(factor)}"
+        if fact.has("constant") and fact.value("constant"):
+            return f"The {count_words(n)} factors are each exactly {self.f.num(factor)}"
+        return f"The {count_words(n)} factors average {self.f.num(factor)}"
+
     def factor_bound(self, fact: Fact) -> Said | None:
-        if fact.detail != "below_one":
-            return None
+        if fact.detail != "below_one" or self.f.digits(fact.value("w_h")) == self.f.digits(0.0):
+            return None  # with Wₕ = 0 the survival fact says why nothing gets back
         bound, slope = fact.value("bound"), fact.value("max_slope")
         slope_words = "a quarter" if slope == 0.25 else ("1" if slope == 1.0 else self.f.num(slope))
+        w_h = self.traj.params.w_h
+        negative = w_h.size == 1 and float(w_h.reshape(())) < 0
+        size_words = self.f.num(fact.value("w_h"))
+        if w_h.size > 1:
+            weight = f"with {sym('W', 'h')} stretching a state by at most {size_words}"
+        elif negative:
+            weight = f"with {sym('W', 'h')} at {self.f.num(float(w_h.reshape(())))}, {size_words} in size,"
+        else:
+            weight = f"with {sym('W', 'h')} at {size_words}"
         spoken = (
-            f"The slope of {self.act.display} is at most {slope_words}, so with {sym('W', 'h')} at "
-            f"{self.f.num(fact.value('w_h'))} each step back multiplies the gradient by at most "
-            f"{self.f.at_most(bound)}: it has to shrink"
+            f"The slope of {self.act.display} is at most {slope_words}, so {weight} each step back multiplies "
+            f"the gradient by at most {self.f.at_most(bound)}{' in size' if negative else ''}: it has to shrink"
         )
         return Said(spoken, f"each step back: at most × {self.f.at_most(bound)}", "factor_bound")
 
@@ -177,7 +231,9 @@ class Phrases:
     def oscillation(self, fact: Fact) -> Said:
         flips = int(fact.value("flips"))
         where = steps_phrase(fact.steps)
-        if fact.detail == "input":
+        if fact.detail == "input" and fact.value("w_h") < 0:
+            why = f"as the input alternates and the negative {sym('W', 'h')} flips the memory along with it"
+        elif fact.detail == "input":
             why = "following the input, which alternates"
         elif fact.detail == "negative_w_h":
             why = f"because {sym('W', 'h')} is negative: each state pushes the next one the other way"
@@ -192,12 +248,26 @@ class Phrases:
     def growth(self, fact: Fact) -> Said:
         f = self.f
         a, b = fact.steps
-        lead = f"{self.act.display} does not squash large values: " if not self.who else ""
-        spoken = (
-            f"{lead}from step {a} {self.h} grows {f.times(fact.value('rate'))} per step, "
-            f"to {f.num(fact.value('end'))} at step {b}"
+        w_h = abs(size_of(self.traj.params.w_h))
+        if w_h < 1:
+            # The loop alone would shrink the state: the growth is the input's, passed on unsquashed.
+            spoken = (
+                f"from step {a} the inputs grow and {self.act.display} passes them on unsquashed: "
+                f"{self.h} reaches {f.num(fact.value('end'))} at step {b}"
+            )
+            spoken = spoken[0].upper() + spoken[1:] if not self.who else spoken
+        else:
+            lead = f"{self.act.display} does not squash large values: " if not self.who else ""
+            spoken = (
+                f"{lead}from step {a} {self.h} grows {f.times(fact.value('rate'))} per step, "
+                f"to {f.num(fact.value('end'))} at step {b}"
+            )
+        screen = (
+            f"from step {a}: the inputs' growth passes through"
+            if w_h < 1
+            else f"{self.h} grows {f.times(fact.value('rate'))} per step"
         )
-        return Said(self._who(spoken), f"{self.h} grows {f.times(fact.value('rate'))} per step", "growth")
+        return Said(self._who(spoken), screen, "growth")
 
     def explosion(self, fact: Fact) -> Said:
         f = self.f
@@ -228,19 +298,47 @@ class Phrases:
 
     def dead(self, fact: Fact) -> Said:
         where = "at every step" if fact.detail == "always" else f"at {steps_phrase(fact.steps)}"
-        units = f" (unit {join([str(u + 1) for u in fact.units])})" if fact.units else ""
+        if not self.scalar:
+            dead = np.asarray(self.traj.dead)
+            parts = [
+                f"unit {u + 1} at {steps_phrase(tuple(int(t) + 1 for t in np.flatnonzero(dead[:, u])))}"
+                for u in range(dead.shape[1])
+                if dead[:, u].any()
+            ]
+            everywhere = tuple(int(t) + 1 for t in np.flatnonzero(dead.all(axis=1)))
+            spoken = f"ReLU is off for {join(parts)}: z is 0 or below there, so that unit passes no gradient"
+            if everywhere:
+                spoken += f"; at {steps_phrase(everywhere)} every unit is off, and no gradient passes at all"
+            return Said(self._who(spoken), f"dead {where}", "dead")
         who = "ReLU" if not self.who else "the unit"
-        spoken = f"{who} is dead {where}{units}: z is 0 or below, so h is 0 and no gradient passes"
+        spoken = f"{who} is dead {where}: z is 0 or below, so h is 0 and no gradient passes"
         return Said(self._who(spoken), f"dead {where}", "dead")
 
     def saturation(self, fact: Fact) -> Said:
         if fact.detail == "to_end":
             where = f"From step {fact.steps[0]}"
-            tail = f"so new inputs barely move {self.h}"
         else:
             where = f"At {steps_phrase(fact.steps)}"
-            tail = f"so those inputs barely move {self.h}"
-        spoken = f"{where} {self.unit} is saturated: the slope of {self.act.display} is almost 0, {tail}"
+        slope = (
+            f"its slope there is at most {self.f.at_most(fact.value('slope'))}"
+            if fact.has("slope") and self.f.at_most(fact.value("slope")) != self.f.num(0.0)
+            else "its slope there is almost 0"
+        )
+        who = self.unit
+        if not self.scalar and fact.units and len(fact.units) < self.traj.hidden_size:
+            units = [str(u + 1) for u in fact.units]
+            who = (
+                f"{self.act.display} is saturated in unit {units[0]}"
+                if len(units) == 1
+                else (f"{self.act.display} is saturated in units {join(units)}")
+            )
+            head = f"{where} {who}"
+        else:
+            head = f"{where} {who} is saturated"
+        spoken = (
+            f"{head}: {slope}, so a small change in the input would barely move {self.h}, "
+            "and almost no gradient gets back through"
+        )
         return Said(self._who(spoken), f"saturated {where.lower()}", "saturation")
 
     def settles(self, fact: Fact) -> Said:
@@ -281,10 +379,14 @@ class Phrases:
             )
         first, last = fact.value("first"), fact.value("last")
         what = self.h if self.scalar else "the size of the state"
+        start = f.num(first)
+        h0 = float(self.traj.params.h0[0])
+        if f.digits(h0) != f.digits(0.0) and (h0 - first) * (first - last) >= 0:
+            start = f"{sym('h', 0)} = {f.num(h0)}"  # it started before step 1, and went the same way from there
         if fact.detail == "climbs":
-            spoken = f"Over {T} steps {what} climbs from {f.num(first)} to {f.num(last)}"
+            spoken = f"Over {T} steps {what} climbs from {start} to {f.num(last)}"
         elif fact.detail == "falls":
-            spoken = f"Over {T} steps {what} falls from {f.num(first)} to {f.num(last)}"
+            spoken = f"Over {T} steps {what} falls from {start} to {f.num(last)}"
         elif fact.detail == "steady":
             spoken = f"Over {T} steps {what} stays at {f.num(last)}"
         else:

@@ -25,6 +25,7 @@ from explainer.words.common import (
 from explainer.words.forms import Forms, sentence, steps_phrase, sym
 from explainer.words.phrases import Phrases
 from rnn_engine.activations import get_activation
+from rnn_engine.facts import regimes
 from rnn_engine.forward import Trajectory
 from scenes.inputs import Run
 from scenes.script import Clause, Passage, Script
@@ -83,16 +84,35 @@ def _network() -> Passage:
     )
 
 
-def _share(f: Forms, inp: float, mem: float) -> str:
-    """What the sum is mostly made of."""
+def _share(f: Forms, inp: float, mem: float, bias: float, z: float) -> str:
+    """How the memory's part of ``z`` compares with the others (``""`` when there is nothing worth saying).
+
+    "most of z" only when that term is more than half of everything added (the bias
+    included) and points the way ``z`` does; a term said to be 0 is not compared at all.
+    """
+    if f.digits(inp) == f.digits(0.0) or f.digits(mem) == f.digits(0.0):
+        return ""
     a, m = abs(inp), abs(mem)
-    if inp * mem < 0 and min(a, m) >= 0.25 * max(a, m):
+    if inp * mem < 0 and min(a, m) >= 0.1 * max(a, m):
         return ": it pulls the other way"
-    if m >= 2 * a and m > 0:
+    total = a + m + abs(bias)
+    if m > 0.5 * total and mem * z > 0:
         return ": most of z is memory"
-    if a >= 2 * m and a > 0:
+    if a > 0.5 * total and inp * z > 0:
         return ": most of z comes from the input"
+    if inp * mem > 0 and m >= 1.5 * a:
+        return ", more than the input"
+    if inp * mem > 0 and a >= 1.5 * m:
+        return ", less than the input"
     return ""
+
+
+def _bias_note(f: Forms, inp: float, mem: float, bias: float, z: float) -> str:
+    """``: the bias pulls it below 0`` when the bias alone turns the sign of ``z``."""
+    rest = inp + mem
+    if f.digits(bias) == f.digits(0.0) or f.digits(rest) == f.digits(0.0) or rest * z >= 0:
+        return ""
+    return f": the bias pulls it {'below' if z < 0 else 'above'} 0"
 
 
 def _step(traj: Trajectory, t: int, f: Forms) -> Passage:
@@ -122,12 +142,15 @@ def _step(traj: Trajectory, t: int, f: Forms) -> Passage:
             if f.digits(prev) == f.digits(0.0):
                 memory = f"The memory {sym('h', 0)} is 0, so it adds nothing yet"
             else:
-                memory = f"The memory {f.num(prev)}, times {sym('W', 'h')}, gives {f.num(mem)}" + _share(f, inp, mem)
+                memory = f"The memory {f.num(prev)}, times {sym('W', 'h')}, gives {f.num(mem)}" + _share(
+                    f, inp, mem, b, float(z[0])
+                )
             clauses.append(Clause(sentence(memory), "memory"))
             if f.digits(b) == f.digits(0.0):
                 total = f"Together, {zk} is {f.num(float(z[0]))}"
             else:
-                total = f"With the bias {f.num(b)}, {zk} is {f.num(float(z[0]))}"
+                note = _bias_note(f, inp, mem, b, float(z[0]))
+                total = f"With the bias {f.num(b)}, {zk} is {f.num(float(z[0]))}{note}"
             clauses.append(Clause(sentence(total), "total"))
         else:
             inp_words = "The input is 0" if f.digits(x) == f.digits(0.0) else f"The input {f.num(x)} gives {f.num(inp)}"
@@ -135,11 +158,12 @@ def _step(traj: Trajectory, t: int, f: Forms) -> Passage:
             mem_words = (
                 "the memory is 0"
                 if f.digits(prev) == f.digits(0.0)
-                else f"the memory {f.num(prev)} gives {f.num(mem)}{_share(f, inp, mem)}"
+                else f"the memory {f.num(prev)} gives {f.num(mem)}{_share(f, inp, mem, b, float(z[0]))}"
             )
             clauses.append(Clause(mem_words + ".", "memory"))
             with_bias = "with the bias, " if f.digits(b) != f.digits(0.0) else ""
-            clauses.append(Clause(sentence(f"So {with_bias}{zk} is {f.num(float(z[0]))}"), "total"))
+            note = _bias_note(f, inp, mem, b, float(z[0]))
+            clauses.append(Clause(sentence(f"So {with_bias}{zk} is {f.num(float(z[0]))}{note}"), "total"))
         act = activation_clause(traj, t, f) + change_words(f, prev, float(traj.h[t, 0]))
         clauses.append(Clause(sentence(act), "activation"))
     else:
@@ -154,35 +178,73 @@ def _step(traj: Trajectory, t: int, f: Forms) -> Passage:
     return Passage(name, f"t = {k}", (name,), tuple(clauses))
 
 
-def _fast(traj: Trajectory, a: int, b: int, f: Forms) -> Passage:
-    sections = tuple(step_section(k) for k in range(a, b + 1))
+def _fast_words(traj: Trajectory, a: int, b: int, f: Forms) -> str:
+    """What h does over fast steps ``a..b`` (1-based), and what the activation does meanwhile."""
     act = get_activation(traj.activation)
-    span = span_words(a, b)
     if traj.is_scalar:
         before = float(traj.h[a - 2, 0]) if a > 1 else float(traj.params.h0[0])
         what = f"h {trend_words(f, [float(traj.h[k - 1, 0]) for k in range(a, b + 1)], before)}"
     else:
-        what = f"the state moves on, to {f.vec([float(v) for v in traj.h[b - 1]])} at step {b}"
-    from rnn_engine.facts import regimes
-
-    reg = [r for k in range(a, b + 1) for r in regimes(traj)[k - 1]]
-    before = [r for k in range(1, a) for r in regimes(traj)[k - 1]]
+        what = f"the state moves on, to {f.vec([float(v) for v in traj.h[b - 1]])}"
+        what += f" at step {b}" if b > a else ""
+    reg = regimes(traj)
+    group = [r for k in range(a, b + 1) for r in reg[k - 1]]
+    earlier = [r for k in range(1, a) for r in reg[k - 1]]
     if act.dies:
-        clipped = [k for k in range(a, b + 1) if "clipped" in regimes(traj)[k - 1]]
-        how = f", clipped to 0 at {steps_phrase(clipped)}" if clipped else ", ReLU passing it through"
-    elif all(r == "saturated" for r in reg):
+        clipped = [k for k in range(a, b + 1) if "clipped" in reg[k - 1]]
+        where = "" if a == b else f" at {steps_phrase(clipped)}"
+        how = f", clipped to 0{where}" if clipped else ", ReLU passing it through"
+    elif all(r == "saturated" for r in group):
         how = f", {act.display} saturated"
-    elif "saturated" in reg:
+    elif "saturated" in reg[b - 1] and a > 1 and "saturated" not in reg[a - 2]:
         how = f" as {act.display} starts to saturate"
-    elif "bending" in reg and all(r == "linear" for r in before):
+    elif a > 1 and "saturated" in reg[a - 2] and "saturated" not in reg[b - 1]:
+        how = f" as {act.display} leaves saturation"
+    elif "bending" in group and all(r == "linear" for r in earlier):
         how = f" as {act.display} starts to bend"
-    elif all(r == "linear" for r in reg):
+    elif all(r == "linear" for r in group):
         how = f", {act.display} nearly linear"
     else:
         how = ""
-    text = f"{span}: {what}{how}"
+    return f"{what}{how}"
+
+
+def _fast_passage(a: int, b: int, text: str) -> Passage:
+    sections = tuple(step_section(k) for k in range(a, b + 1))
     title = f"t = {a}-{b}" if b > a else f"t = {a}"
-    return Passage(f"steps_{a:02d}_{b:02d}", title, sections, (Clause(sentence(text)),))
+    return Passage(f"steps_{a:02d}_{b:02d}", title, sections, (Clause(sentence(f"{span_words(a, b)}: {text}")),))
+
+
+def _fast(traj: Trajectory, first: int, f: Forms) -> list[Passage]:
+    """The fast steps from ``first`` on, a passage per group; a pattern that repeats to the end is said once.
+
+    Once every later group says what the group ``q`` groups before it said (a wave, or a state
+    that stays put), the rest is one passage: "Steps 25 to 64: the same pattern again, every 16
+    steps", or "Steps 9 to 20: h stays at 0.69".
+    """
+    groups = fast_groups(first, traj.steps)
+    texts = [_fast_words(traj, a, b, f) for a, b in groups]
+    sizes = [b - a + 1 for a, b in groups]
+    repeat_from, period = len(groups), 0
+    for q in range(1, len(groups) // 2 + 1):
+        i = len(groups)
+        while i - 1 - q >= 0 and texts[i - 1] == texts[i - 1 - q] and sizes[i - 1] == sizes[i - 1 - q]:
+            i -= 1
+        # Worth folding: at least two groups left to say once, and one full period said before.
+        if len(groups) - i >= 2 and i >= q and i < repeat_from:
+            repeat_from, period = i, q
+    passages = [_fast_passage(a, b, text) for (a, b), text in zip(groups[:repeat_from], texts, strict=False)]
+    if repeat_from < len(groups) and period == 1 and texts[repeat_from].startswith("h stays at"):
+        repeat_from -= 1  # staying put: the first group of the run says the same, so it joins
+        passages = passages[:repeat_from]
+    if repeat_from < len(groups):
+        a, b = groups[repeat_from][0], groups[-1][1]
+        if period == 1 and texts[repeat_from].startswith("h stays at"):
+            text = texts[repeat_from]
+        else:
+            text = f"the same pattern again, every {sum(sizes[repeat_from - period : repeat_from])} steps"
+        passages.append(_fast_passage(a, b, text))
+    return passages
 
 
 def script(cfg: Config, runs: Sequence[Run]) -> Script:
@@ -194,7 +256,7 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
     detailed = min(T, cfg.style.fast_after)
     passages += [_step(traj, t, f) for t in range(detailed)]
     if detailed < T:
-        passages += [_fast(traj, a, b, f) for a, b in fast_groups(detailed + 1, T)]
+        passages += _fast(traj, detailed + 1, f)
     said = closing_facts(traj, Phrases(traj, f))
     passages.append(Passage("summary", "Summary", ("summary",), tuple(Clause(sentence(s.spoken)) for s in said)))
     screen = tuple(s.screen for s in said[:3])
