@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("configs", type=Path, nargs="+")
     v.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
+    w = sub.add_parser("script", help="print the narration script a config's video says (no rendering)")
+    w.add_argument("config", type=Path)
+    w.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
     t = sub.add_parser("trace", help="print the numbers a config produces")
     t.add_argument("config", type=Path)
     t.add_argument("--json", action="store_true", help='one JSON object: {"runs": [...]}')
@@ -98,6 +102,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def describe(cfg: Any) -> str:
     seq = cfg.sequence
     return f"scene {cfg.scene}, {seq.kind} x {seq.length}, {cfg.rnn.activation}, -> {cfg.name}"
+
+
+def cmd_script(args: argparse.Namespace) -> int:
+    """The script as Markdown, with each passage's take name: what to read aloud or record, before rendering."""
+    from explainer.config import check_renderable, load_config
+    from explainer.runs import build_runs
+    from explainer.words import build_script, script_markdown
+
+    cfg = load_config(args.config)
+    check_renderable(cfg)
+    print(script_markdown(cfg.title, build_script(cfg, build_runs(cfg))), end="")
+    return 0
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -212,6 +228,7 @@ COMMANDS = {
     "batch": cmd_batch,
     "validate": cmd_validate,
     "trace": cmd_trace,
+    "script": cmd_script,
 }
 
 

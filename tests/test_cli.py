@@ -61,6 +61,30 @@ def test_validate_and_trace_do_not_import_manim() -> None:
     assert res.returncode == 0, res.stderr
 
 
+def test_script_prints_every_passage_with_its_take_without_manim() -> None:
+    code = (
+        "import sys; sys.argv=['render.py','script','configs/default.yaml'];"
+        "from explainer.cli import main; import io, contextlib;"
+        "buf=io.StringIO();\n"
+        "with contextlib.redirect_stdout(buf): rc=main()\n"
+        "assert rc==0; assert 'manim' not in sys.modules, 'manim imported'\n"
+        "print(buf.getvalue())"
+    )
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    from explainer.config import load_config
+    from explainer.runs import build_runs
+    from explainer.words import build_script, take_name
+
+    cfg = load_config(ROOT / "configs/default.yaml")
+    script = build_script(cfg, build_runs(cfg))
+    for i, p in enumerate(script.passages):
+        assert f"Take: `{take_name(i, p.name)}.wav`" in res.stdout
+        assert p.text in res.stdout
+    bad = cli("script", "tests/data/bad/memory_step_is_the_last.yaml")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and not bad.stdout
+
+
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_trace_json_matches_the_recurrence_for_every_shipped_config(path: Path) -> None:
     """Recompute h_t = f(W_x x_t + W_h h_(t-1) + b) independently from the printed numbers."""
