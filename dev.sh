@@ -71,11 +71,11 @@ python_env() {
 }
 
 web_assets() {
-    # The offline lecture deck (render.py slides) uses reveal.js from the npm registry, fetched once
-    # into vendor/ and checked against its published sha512. Not fatal: without it only the slides
-    # command stops (with one line saying what to run) and its browser tests are skipped.
+    # The offline lecture deck (render.py slides) uses reveal.js from the npm registry (one HTTPS
+    # download, no npm needed), fetched once into vendor/ and checked against its published sha512.
+    # Not fatal: without it only the slides command stops (with one line saying what to run) and
+    # its browser tests are skipped.
     if "$VENV/bin/python" -c 'from explainer.slides.vendor import reveal_dir; reveal_dir()' 2>/dev/null; then return; fi
-    command -v npm >/dev/null 2>&1 || (apt_install npm) || { say "npm could not be installed; no lecture decks"; return; }
     say "fetching reveal.js for the offline lecture deck (npm registry)"
     "$VENV/bin/python" -m explainer.slides fetch-reveal || say "reveal.js could not be fetched; no lecture decks"
 }

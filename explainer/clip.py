@@ -343,10 +343,13 @@ def render_clip(
     # Narration is spoken before the scene is built, so every section knows how long its
     # speech is; a bad take is found here, before anything is written.
     spoken = None
+    timings: dict[str, float] = {}  # seconds per stage, for the metadata (benchmarks read them)
     if fmt in AUDIO_FORMATS:
         from explainer.narration import speak
 
+        t_speech = time.perf_counter()
         spoken = speak(cfg, spec.script, cache=speech_cache(out_dir))
+        timings["speech"] = time.perf_counter() - t_speech
         if spoken is not None:
             spec = replace(spec, script=spoken.script)
 
@@ -366,7 +369,9 @@ def render_clip(
                 scene.section_listeners.append(
                     lambda _scene, record: on_section(record.title, time.perf_counter() - started)
                 )
+            t_scene = time.perf_counter()
             scene.render()
+            timings["scene"] = time.perf_counter() - t_scene
             writer = scene.renderer.file_writer
             rendered = Path(writer.image_file_path if fmt == "png" else writer.movie_file_path)
         sections = [Section(r.title, r.start, r.end, r.caption) for r in scene.timeline]
@@ -407,8 +412,10 @@ def render_clip(
                 from explainer.narration import track
                 from explainer.voice import measure_loudness, mux_track
 
+                t_mix = time.perf_counter()
                 samples, rate = track(spoken, starts, probe_video(rendered)["duration"])
                 mux_track(rendered, samples, rate, video)  # mp4: +faststart in the same pass
+                timings["mix"] = time.perf_counter() - t_mix
                 level = measure_loudness(samples, rate)
                 narration_meta = {
                     "voice": cfg.narration.voice,
@@ -444,6 +451,7 @@ def render_clip(
             "video": info,
             "duration": info["duration"],
             "render_seconds": round(render_seconds, 3),
+            "timings": {stage: round(seconds, 3) for stage, seconds in timings.items()},
             "config": cfg.to_dict(),
             "source": str(cfg.source) if cfg.source is not None else None,
             "sections": [

@@ -346,14 +346,18 @@ class PanelComparisonScene(ExplainerScene):
         lines = self.spec.script.screen.get("closing", ())
         self.closing_block: Any = None
         room = AREA_TOP - AREA_BOTTOM
+        callouts = self.callouts()
+        shown = bool(callouts) and self.spec.script.passage_of("differences") is not None
         if lines:
             blocks = [wrapped_text(pretty(sentence(t)), self.theme, width=col_width, size=SIZE_BODY - 2) for t in lines]
             self.closing_block = LabelGroup(*blocks).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
-            self.closing_block.next_to((col_left, AREA_BOTTOM, 0), UP + RIGHT, buff=0.0)
+            if shown:  # under the remarks, at the bottom of the column
+                self.closing_block.next_to((col_left, AREA_BOTTOM, 0), UP + RIGHT, buff=0.0)
+            else:  # alone in the column: at its top, where the eye is
+                self.closing_block.next_to((col_left, AREA_TOP, 0), DOWN + RIGHT, buff=0.0)
             room -= self.closing_block.height + 0.45
-        callouts = self.callouts()
         self.callout_list: CalloutList | None = None
-        if not callouts or self.spec.script.passage_of("differences") is None:
+        if not shown:
             return
         entries = [
             (n, self.colours[c.anchors[0][0]] if c.anchors else self.theme.muted, pretty(c.text))

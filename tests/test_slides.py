@@ -8,7 +8,6 @@ The real clip, manim-slides' converter, the PPTX and the deck in a browser are i
 from __future__ import annotations
 
 import json
-import stat
 import tarfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -294,8 +293,8 @@ def test_missing_reveal_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.Mo
     assert not (tmp_path / "out").exists()
 
 
-def fake_npm(folder: Path, payload: dict[str, bytes]) -> Path:
-    """An ``npm`` that packs ``payload`` as package/<path> into the requested folder, as ``npm pack --json`` does."""
+def fake_tarball(folder: Path, payload: dict[str, bytes]) -> Path:
+    """A tarball laid out as npm publishes one: ``payload`` under ``package/``."""
     tarball_src = folder / "src"
     for rel, data in payload.items():
         p = tarball_src / "package" / rel
@@ -304,25 +303,23 @@ def fake_npm(folder: Path, payload: dict[str, bytes]) -> Path:
     tgz = folder / "reveal.js-6.0.1.tgz"
     with tarfile.open(tgz, "w:gz") as tar:
         tar.add(tarball_src / "package", arcname="package")
-    script = folder / "npm"
-    script.write_text(
-        "#!/bin/sh\n"
-        'while [ "$1" != "--pack-destination" ]; do shift; done\n'
-        f'cp "{tgz}" "$2/"\n'
-        """echo '[{"filename": "reveal.js-6.0.1.tgz"}]'\n"""
-    )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return script
+    return tgz
 
 
 def test_fetch_checks_the_published_sha512(tmp_path: Path) -> None:
-    npm = fake_npm(tmp_path, {rel: b"not the real file" for rel in REVEAL_FILES})
+    tgz = fake_tarball(tmp_path, {rel: b"not the real file" for rel in REVEAL_FILES})
     dest = tmp_path / "vendor" / "reveal.js-6.0.1"
     with pytest.raises(MissingAssetsError, match="has sha512 .* expected sha512-9eac"):
-        fetch_reveal(dest, npm=str(npm))
+        fetch_reveal(dest, url=tgz.as_uri())
     assert not dest.exists()  # nothing half-unpacked is left to look complete
 
 
-def test_fetch_without_npm_says_so(tmp_path: Path) -> None:
-    with pytest.raises(MissingAssetsError, match="`no-such-npm` not found"):
-        fetch_reveal(tmp_path / "r", npm="no-such-npm")
+def test_fetch_from_an_unreachable_registry_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9")  # npm's own setting is honoured
+    with pytest.raises(
+        MissingAssetsError, match=r"cannot fetch reveal.js 6.0.1 from http://127.0.0.1:9/reveal.js/"
+    ) as e:
+        fetch_reveal(tmp_path / "r")
+    assert "\n" not in str(e.value) and not (tmp_path / "r").exists()

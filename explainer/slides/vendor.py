@@ -6,7 +6,7 @@ package at a pinned version, checked against the registry's published sha512, an
 under ``vendor/reveal.js-<version>/`` in the work tree (not committed; ``./dev.sh setup``
 fetches them). Setup command, also run by ``./dev.sh``::
 
-    python -m explainer.slides fetch-reveal    # needs `npm` (Debian: apt-get install npm)
+    python -m explainer.slides fetch-reveal    # one HTTPS download from the npm registry (no npm needed)
 
 Nothing here runs at render time except :func:`reveal_dir` (which only looks) and
 :func:`copy_reveal`; a missing vendor folder is one clear line
@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -66,7 +64,7 @@ def reveal_dir(folder: Path | None = None) -> Path:
     if missing:
         raise MissingAssetsError(
             f"reveal.js {REVEAL_VERSION} is missing ({folder / missing[0]} not found): "
-            "run ./dev.sh setup, or python -m explainer.slides fetch-reveal (needs npm)"
+            "run ./dev.sh setup, or python -m explainer.slides fetch-reveal"
         )
     return folder
 
@@ -87,34 +85,44 @@ def _integrity(data: bytes) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode("ascii")
 
 
-def fetch_reveal(dest: Path | None = None, npm: str = "npm") -> Path:
-    """Fetch reveal.js with ``npm pack`` (the registry's own client), check it, unpack the deck's files.
+#: The registry the tarball comes from; ``npm_config_registry`` (npm's own setting) overrides it.
+DEFAULT_REGISTRY = "https://registry.npmjs.org"
 
-    The tarball's sha512 is recomputed here and compared with :data:`REVEAL_INTEGRITY`
-    (not only with what npm reports), and nothing of it is executed. The folder appears
-    complete or not at all.
+
+def _tarball_url() -> str:
+    registry = os.environ.get("npm_config_registry") or os.environ.get("NPM_CONFIG_REGISTRY") or DEFAULT_REGISTRY
+    return f"{registry.rstrip('/')}/reveal.js/-/reveal.js-{REVEAL_VERSION}.tgz"
+
+
+def _download(url: str, timeout: float = 120) -> bytes:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (a fixed https URL)
+            return bytes(response.read())
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise MissingAssetsError(f"cannot fetch reveal.js {REVEAL_VERSION} from {url}: {reason}") from None
+
+
+def fetch_reveal(dest: Path | None = None, url: str | None = None) -> Path:
+    """Download reveal.js's tarball from the npm registry, check it, unpack the deck's files.
+
+    The tarball's sha512 is computed here and compared with :data:`REVEAL_INTEGRITY` (the
+    registry's published integrity for this version), and nothing of it is executed: only
+    :data:`REVEAL_FILES` are read out of it. The folder appears complete or not at all.
     """
     dest = Path(dest) if dest is not None else default_dir()
-    if shutil.which(npm) is None:
-        raise MissingAssetsError(f"cannot fetch reveal.js {REVEAL_VERSION}: `{npm}` not found (apt-get install npm)")
+    url = url or _tarball_url()
+    data = _download(url)
+    got = _integrity(data)
+    if got != REVEAL_INTEGRITY:
+        raise MissingAssetsError(f"reveal.js {REVEAL_VERSION} from {url} has sha512 {got}, expected {REVEAL_INTEGRITY}")
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".reveal-", dir=dest.parent) as tmp:
-        proc = subprocess.run(
-            [npm, "pack", f"reveal.js@{REVEAL_VERSION}", "--json", "--ignore-scripts", "--pack-destination", tmp],
-            cwd=tmp,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if proc.returncode != 0:
-            last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-            raise MissingAssetsError(f"npm pack reveal.js@{REVEAL_VERSION} failed: {last}")
-        tarball = Path(tmp) / json.loads(proc.stdout)[0]["filename"]
-        got = _integrity(tarball.read_bytes())
-        if got != REVEAL_INTEGRITY:
-            raise MissingAssetsError(
-                f"reveal.js {REVEAL_VERSION} from npm has sha512 {got}, expected {REVEAL_INTEGRITY}"
-            )
+        tarball = Path(tmp) / f"reveal.js-{REVEAL_VERSION}.tgz"
+        tarball.write_bytes(data)
         staged = Path(tmp) / "unpacked"
         with tarfile.open(tarball, "r:gz") as tar:
             for rel in REVEAL_FILES:
