@@ -70,7 +70,9 @@ def main() -> int:
             rows.append(("narrated -q h, warm cache", one(narrated, out, "h", force=True)))
             rows.append(("silent   -q h", one(silent, Path(tmp) / "silent", "h", force=True)))
         shutil.rmtree(out, ignore_errors=True)
-    print(f"{'run':<28} {'video s':>8} {'render s':>9} {'render/video':>13} {'speech s':>9} {'scene s':>8} {'mix s':>6}")
+    print(
+        f"{'run':<28} {'video s':>8} {'render s':>9} {'render/video':>13} {'speech s':>9} {'scene s':>8} {'mix s':>6}"
+    )
     for name, r in rows:
         print(
             f"{name:<28} {r['duration']:>8.1f} {r['wall']:>9.1f} {r['wall'] / r['duration']:>13.2f} "

@@ -263,7 +263,7 @@ class Phrases:
                 f"to {f.num(fact.value('end'))} at step {b}"
             )
         screen = (
-            f"from step {a}: the inputs' growth passes through"
+            f"the inputs' growth passes through from step {a}"
             if w_h < 1
             else f"{self.h} grows {f.times(fact.value('rate'))} per step"
         )
