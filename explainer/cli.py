@@ -101,7 +101,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def describe(cfg: Any) -> str:
     seq = cfg.sequence
-    return f"scene {cfg.scene}, {seq.kind} x {seq.length}, {cfg.rnn.activation}, -> {cfg.name}"
+    cell = cfg.rnn.cell_type.display if cfg.rnn.is_gated else cfg.rnn.activation
+    return f"scene {cfg.scene}, {seq.kind} x {seq.length}, {cell}, -> {cfg.name}"
 
 
 def cmd_script(args: argparse.Namespace) -> int:
@@ -125,21 +126,34 @@ def cmd_trace(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(trace_json(runs), allow_nan=False))
         return 0
+    from rnn_engine import GatedTrajectory
     from rnn_engine.formatting import format_number
 
     prec = cfg.style.precision
+
+    def cell(row: Any) -> str:
+        return ", ".join(format_number(v, prec) for v in row)
+
     for run in runs:
         tr = run.trajectory
         w = run.written
-        params = ", ".join(f"{key}={w[key]}" for key in ("w_x", "w_h", "b", "h0"))
-        print(f"# {run.label}: {run.sequence_label}; {tr.activation}, {params}")
-        print(f"{'t':>4}  {'x_t':>22}  {'z_t':>22}  {'h_t':>22}")
+        if isinstance(tr, GatedTrajectory):
+            params = ", ".join(f"{key}={w[key]}" for key in ("h0", "c0") if key in w)
+            print(f"# {run.label}: {run.sequence_label}; {tr.params.cell_type.display}, {params}")
+            for name, g in w["gates"].items():
+                print(f"#   {name}: " + ", ".join(f"{k}={v}" for k, v in g.items()))
+            columns = {"x_t": tr.x, **{f"{n}_t": v for n, v in tr.gates.items()}}
+            if tr.c is not None:
+                columns["c_t"] = tr.c
+            columns["h_t"] = tr.h
+        else:
+            params = ", ".join(f"{key}={w[key]}" for key in ("w_x", "w_h", "b", "h0"))
+            print(f"# {run.label}: {run.sequence_label}; {tr.activation}, {params}")
+            columns = {"x_t": tr.x, "z_t": tr.z, "h_t": tr.h}
+        width = 12 if isinstance(tr, GatedTrajectory) and tr.is_scalar else 22
+        print(f"{'t':>4}  " + "  ".join(f"{name:>{width}}" for name in columns))
         for t in range(tr.steps):
-
-            def cell(row: Any) -> str:
-                return ", ".join(format_number(v, prec) for v in row)
-
-            print(f"{t + 1:>4}  {cell(tr.x[t]):>22}  {cell(tr.z[t]):>22}  {cell(tr.h[t]):>22}")
+            print(f"{t + 1:>4}  " + "  ".join(f"{cell(a[t]):>{width}}" for a in columns.values()))
     return 0
 
 

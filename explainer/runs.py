@@ -32,7 +32,17 @@ from explainer.burn import BAND
 from explainer.config import Config, SequenceConfig
 from explainer.naming import format_value
 from explainer.scene_kinds import SCENE_KINDS, RunLayout
-from rnn_engine import RNNParams, describe_sequence, generate, get_activation, normalize, run
+from rnn_engine import (
+    GatedTrajectory,
+    RNNParams,
+    Trajectory,
+    describe_sequence,
+    generate,
+    get_activation,
+    normalize,
+    run,
+    run_gated,
+)
 from scenes.inputs import Pacing, Perturbation, Run, SceneSpec
 
 __all__ = ["build_runs", "build_spec", "sequence_inputs", "trace_json"]
@@ -58,18 +68,27 @@ def _panel_label(field_path: str, value: Any) -> str:
 
 def _make_run(cfg: Config, label: str, x: npt.NDArray[np.float64], overrides: dict[str, Any]) -> Run:
     rnn, seq = cfg.rnn, cfg.sequence
-    params = RNNParams.from_values(rnn.w_x, rnn.w_h, rnn.b, rnn.h0, rnn.activation)
+    trajectory: Trajectory | GatedTrajectory
+    if rnn.is_gated:
+        trajectory = run_gated(x, rnn.gated_params())
+    else:
+        trajectory = run(x, RNNParams.from_values(rnn.w_x, rnn.w_h, rnn.b, rnn.h0, rnn.activation))
     return Run(
         label=label,
         sequence_label=describe_sequence(seq.kind, seq.normalize, **seq.params),
-        trajectory=run(x, params),
+        trajectory=trajectory,
         overrides=overrides,
-        written={"activation": rnn.activation, "w_x": rnn.w_x, "w_h": rnn.w_h, "b": rnn.b, "h0": rnn.h0},
+        written=rnn.written(),
     )
 
 
+def _run_label(cfg: Config) -> str:
+    """A single run's label: its activation (``tanh``), or its cell (``LSTM``)."""
+    return cfg.rnn.cell_type.display if cfg.rnn.is_gated else get_activation(cfg.rnn.activation).display
+
+
 def _single(cfg: Config) -> tuple[Run, ...]:
-    return (_make_run(cfg, get_activation(cfg.rnn.activation).display, sequence_inputs(cfg.sequence), {}),)
+    return (_make_run(cfg, _run_label(cfg), sequence_inputs(cfg.sequence), {}),)
 
 
 def _panels(cfg: Config) -> tuple[Run, ...]:
@@ -121,6 +140,7 @@ def build_spec(cfg: Config, runs: Sequence[Run] | None = None) -> SceneSpec:
     runs = tuple(build_runs(cfg) if runs is None else runs)
     return SceneSpec(
         scene=cfg.scene,
+        cell=cfg.rnn.cell,
         title=cfg.title,
         theme=style.theme,
         precision=style.precision,
@@ -145,26 +165,39 @@ def _json_array(a: npt.NDArray[np.float64], flat: bool) -> list[Any]:
 
 
 def _json_param(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_param(v) for k, v in value.items()}
     return [_json_param(v) for v in value] if isinstance(value, tuple) else value
 
 
 def trace_json(runs: Sequence[Run]) -> dict[str, Any]:
-    """``{"runs": [{"label", "activation", "w_x", "w_h", "b", "h0", "x", "z", "h"}, ...]}``.
+    """``{"runs": [{"label", "cell", <parameters>, "x", ..., "h"}, ...]}``.
 
-    ``x``, ``z`` and ``h`` are lists of floats per step when the run is scalar
-    (H = D = 1), else lists of lists (``x``: T x D, ``z`` and ``h``: T x H).
-    ``inf`` and ``nan`` become ``null``. The parameters are as the config wrote them.
+    A plain RNN run: ``"cell": "rnn"``, ``"activation"``, ``"w_x"``, ``"w_h"``, ``"b"``,
+    ``"h0"`` and ``"x"``, ``"z"`` (the pre-activation), ``"h"``. A gated run: ``"cell"``
+    (``lstm``/``gru``), ``"gate_weights"`` (gate -> ``{"w_x", "w_h", "b"}`` as written,
+    defaults filled in), ``"h0"`` (and ``"c0"``), then ``"x"``, ``"h"``, for the LSTM
+    ``"c"``, and ``"gates"``: gate -> its values per step, shaped as ``h``.
+    Per-step arrays are lists of floats when the run is scalar (H = D = 1), else
+    lists of lists (``x``: T x D, the rest T x H). ``inf`` and ``nan`` become ``null``.
     """
     out = []
     for r in runs:
         tr, flat = r.trajectory, r.trajectory.is_scalar
-        out.append(
-            {
-                "label": r.label,
-                **{key: _json_param(value) for key, value in r.written.items()},
-                "x": _json_array(tr.x, flat),
-                "z": _json_array(tr.z, flat),
-                "h": _json_array(tr.h, flat),
-            }
-        )
+        written = dict(r.written)
+        entry: dict[str, Any] = {"label": r.label, "cell": written.pop("cell", "rnn")}
+        if isinstance(tr, GatedTrajectory):
+            entry["gate_weights"] = _json_param(written.pop("gates"))
+            entry.update({key: _json_param(value) for key, value in written.items()})
+            entry["x"] = _json_array(tr.x, flat)
+            entry["h"] = _json_array(tr.h, flat)
+            if tr.c is not None:
+                entry["c"] = _json_array(tr.c, flat)
+            entry["gates"] = {name: _json_array(values, flat) for name, values in tr.gates.items()}
+        else:
+            entry.update({key: _json_param(value) for key, value in written.items()})
+            entry["x"] = _json_array(tr.x, flat)
+            entry["z"] = _json_array(tr.z, flat)
+            entry["h"] = _json_array(tr.h, flat)
+        out.append(entry)
     return {"runs": out}

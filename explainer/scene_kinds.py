@@ -23,6 +23,7 @@ from typing import Any
 
 __all__ = [
     "COMPARE_FIELDS",
+    "GatedVariant",
     "SCENE_KINDS",
     "SCENE_NAMES",
     "WEIGHT_FIELDS",
@@ -75,6 +76,16 @@ class RunLayout(enum.Enum):
 
 
 @dataclass(frozen=True)
+class GatedVariant:
+    """How a scene draws the gated cells (``rnn.cell: lstm | gru``): its own class and words."""
+
+    scene_class: str
+    words: str
+    #: The default title, given the cell's display name (``LSTM``).
+    title: Callable[[str], str] = lambda cell: f"How an {cell} remembers"
+
+
+@dataclass(frozen=True)
 class SceneKind:
     """One scene kind (see the module docstring).
 
@@ -98,6 +109,9 @@ class SceneKind:
         Whether a ``compare`` section is required.
     default_compare
         The ``compare`` section used when the config gives none (``None``: no default).
+    gated
+        The class and words for a gated cell (LSTM, GRU), or ``None`` when the scene draws
+        the plain RNN only (a config asking it for a gated cell is refused at ``rnn.cell``).
     """
 
     name: str
@@ -109,10 +123,23 @@ class SceneKind:
     compare_fields: tuple[str, ...] = ()
     needs_compare: bool = False
     default_compare: dict[str, Any] | None = None
+    gated: GatedVariant | None = None
 
-    def load_class(self) -> type[Any]:
-        """Import and return the scene class (this imports Manim)."""
-        module_name, class_name = self.scene_class.split(":")
+    def draws(self, cell: str) -> bool:
+        """Whether this scene draws cell type ``cell`` (``rnn`` always)."""
+        return cell == "rnn" or self.gated is not None
+
+    def class_path(self, cell: str = "rnn") -> str:
+        """``"module:ClassName"`` of the scene that draws ``cell``."""
+        return self.gated.scene_class if cell != "rnn" and self.gated is not None else self.scene_class
+
+    def words_for(self, cell: str = "rnn") -> str:
+        """``"module:function"`` of the script builder for ``cell``."""
+        return self.gated.words if cell != "rnn" and self.gated is not None else self.words
+
+    def load_class(self, cell: str = "rnn") -> type[Any]:
+        """Import and return the scene class that draws ``cell`` (this imports Manim)."""
+        module_name, class_name = self.class_path(cell).split(":")
         cls: type[Any] = getattr(importlib.import_module(module_name), class_name)
         return cls
 
@@ -140,6 +167,7 @@ SCENE_KINDS: dict[str, SceneKind] = {
             RunLayout.SINGLE,
             lambda field: "How an RNN remembers",
             "explainer.words.unrolled:script",
+            gated=GatedVariant("scenes.gated_unrolled:GatedUnrolledScene", "explainer.words.gated:script"),
         ),
         SceneKind(
             "compare",

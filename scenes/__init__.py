@@ -8,7 +8,7 @@ Which class draws which ``scene:`` is the scene registry's business
     from explainer.scene_kinds import get_scene_kind
 
     spec = build_spec(config)
-    scene = get_scene_kind(spec.scene).load_class()(spec)   # inside manim.tempconfig({...})
+    scene = get_scene_kind(spec.scene).load_class(spec.cell)(spec)   # inside manim.tempconfig({...})
     scene.render()
 
 Every scene derives from :class:`scenes.base.ExplainerScene`; the screen grid and the

@@ -7,7 +7,7 @@ one object, built once from the validated config by :func:`explainer.runs.build_
 ::
 
     spec = build_spec(load_config("configs/default.yaml"))
-    scene = get_scene_kind(spec.scene).load_class()(spec)   # inside manim.tempconfig({...})
+    scene = get_scene_kind(spec.scene).load_class(spec.cell)(spec)   # inside manim.tempconfig({...})
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnn_engine import Trajectory
+from rnn_engine import GatedTrajectory, Trajectory
 from scenes.script import Script
 
 __all__ = ["Pacing", "Perturbation", "Run", "SceneSpec"]
@@ -55,7 +55,9 @@ class Run:
     sequence_label
         The engine's description of the input, e.g. ``"Fibonacci, normalised by max |x|"``.
     trajectory
-        Every number: ``x``, ``z``, ``h``, derivatives, sensitivities, flags.
+        Every number: ``x``, ``z``, ``h``, derivatives, sensitivities, flags; for a gated
+        cell (``rnn.cell: lstm | gru``) a :class:`~rnn_engine.GatedTrajectory` (``h``, ``c``,
+        every gate's values).
     overrides
         What differs from the config for this run, as dotted field paths -> values
         (``{}`` for the base run; ``{"memory.perturb_step": 3, "memory.delta": 1.0}``).
@@ -66,13 +68,15 @@ class Run:
 
     label: str
     sequence_label: str
-    trajectory: Trajectory
+    trajectory: Trajectory | GatedTrajectory
     overrides: Mapping[str, Any] = field(default_factory=dict)
     written: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def activation(self) -> str:
-        return self.trajectory.activation
+        """The plain cell's activation (``tanh``); a gated cell's name (``lstm``)."""
+        tr = self.trajectory
+        return tr.cell if isinstance(tr, GatedTrajectory) else tr.activation
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +87,8 @@ class SceneSpec:
     ----------
     scene
         The scene kind (``unrolled``, ``compare``, ...).
+    cell
+        The cell type (``rnn``, ``lstm``, ``gru``): with ``scene``, which class draws it.
     title
         The clip's title.
     theme
@@ -112,6 +118,7 @@ class SceneSpec:
     precision: int
     pacing: Pacing
     runs: tuple[Run, ...]
+    cell: str = "rnn"
     varied: str | None = None
     perturbation: Perturbation | None = None
     script: Script = field(default_factory=lambda: Script(()))

@@ -171,6 +171,54 @@ CONFIGS: dict[str, tuple[str | bytes, str]] = {
         "1:1: this is not an explainer config: no top-level key is one of "
         "title, scene, sequence, rnn, compare, memory, style, output, narration, slides",
     ),
+    # Gated cells (rnn.cell: lstm | gru): keys that do not apply are refused, saying why.
+    "lstm-with-activation": (
+        "sequence: {kind: sine}\nrnn: {cell: lstm, activation: relu}\n",
+        "2:19: rnn.activation: does not apply to the LSTM cell: its gates use sigmoid and its candidate tanh, "
+        "fixed by the cell; remove it",
+    ),
+    "lstm-with-plain-w_h": (
+        "sequence: {kind: sine}\nrnn:\n  cell: lstm\n  w_h: 0.9\n",
+        "4:3: rnn.w_h: does not apply to the LSTM cell: each gate has its own: give it under rnn.gates.<gate>.w_h; "
+        "remove it",
+    ),
+    "gates-with-plain-cell": (
+        "sequence: {kind: sine}\nrnn: {gates: {forget: {b: 1}}}\n",
+        "2:7: rnn.gates: the plain RNN cell has no gates; set cell: lstm or cell: gru to use gates, or remove it",
+    ),
+    "gru-gate-misspelt": (
+        "sequence: {kind: sine}\nrnn:\n  cell: gru\n  gates:\n    updte: {b: 2}\n",
+        "5:5: rnn.gates.updte: is not a gate of the GRU; its gates are reset, update, candidate "
+        "(did you mean 'update'?)",
+    ),
+    "gru-with-c0": (
+        "sequence: {kind: sine}\nrnn: {cell: gru, c0: 0.5}\n",
+        "2:18: rnn.c0: the GRU has no cell state (only the LSTM has c); remove c0",
+    ),
+    "lstm-gate-key-misspelt": (
+        "sequence: {kind: sine}\nrnn: {cell: lstm, gates: {forget: {bias: 1}}}\n",
+        "2:36: rnn.gates.forget.bias: unknown key 'bias'; valid keys here: w_x, w_h, b",
+    ),
+    "lstm-gate-sizes-disagree": (
+        "sequence: {kind: sine}\nrnn:\n  cell: lstm\n  gates:\n    input: {b: [0, 0, 0]}\n"
+        "    forget: {w_h: [[1, 0], [0, 1]]}\n",
+        "6:19: rnn.gates.forget.w_h: has size 2 but rnn.gates.input.b has H = 3; all gates and states share H",
+    ),
+    "lstm-number-w_x-with-vector-inputs": (
+        "sequence: {kind: custom, values: [[1, 0], [0, 1]]}\nrnn: {cell: lstm, gates: {output: {w_x: 0.5}}}\n",
+        "2:26: rnn.gates: (input.w_x) is not given (the default is a number) but the inputs have D = 2 "
+        "components; give an H x D = 1 x 2 matrix (a list of 1 row of 2 numbers)",
+    ),
+    "lstm-written-number-w_x-with-vector-inputs": (
+        "sequence: {kind: custom, values: [[1, 0], [0, 1]]}\nrnn:\n  cell: lstm\n  gates:\n"
+        "    input: {w_x: 0.5}\n",
+        "5:18: rnn.gates.input.w_x: is a single number but the inputs have D = 2 components; "
+        "give an H x D = 1 x 2 matrix (a list of 1 row of 2 numbers)",
+    ),
+    "gated-cell-in-memory-scene": (
+        "scene: memory\nsequence: {kind: sine}\nrnn: {cell: lstm}\n",
+        "3:13: rnn.cell: scene 'memory' draws the plain RNN only (cell: rnn); the LSTM is drawn by scene: unrolled",
+    ),
 }
 
 

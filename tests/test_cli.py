@@ -7,6 +7,7 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -85,6 +86,58 @@ def test_script_prints_every_passage_with_its_take_without_manim() -> None:
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and not bad.stdout
 
 
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _check_gated_trace(run: dict[str, Any]) -> None:
+    """Recompute an LSTM or GRU run from its printed weights, as torch.nn.LSTM / nn.GRU define them."""
+    cell = run["cell"]
+    names = {"lstm": ["input", "forget", "candidate", "output"], "gru": ["reset", "update", "candidate"]}[cell]
+    assert set(run) >= {"label", "cell", "gate_weights", "h0", "x", "h", "gates"}
+    assert list(run["gates"]) == names and list(run["gate_weights"]) == names
+    assert ("c" in run) == (cell == "lstm") and "z" not in run
+    x = np.array(run["x"], dtype=float)
+    x = x.reshape(len(x), -1)
+    h = np.array(run["h"], dtype=float).reshape(len(x), -1)
+    H = h.shape[1]
+
+    def weights(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        w = run["gate_weights"][name]
+        wx = np.array(w["w_x"], dtype=float)
+        wx = wx.reshape(H, -1) if wx.ndim else np.full((H, x.shape[1]), float(wx))
+        wh = np.array(w["w_h"], dtype=float)
+        wh = wh.reshape(H, H) if wh.ndim else float(wh) * np.eye(H)
+        return wx, wh, np.broadcast_to(np.array(w["b"], dtype=float), (H,))
+
+    W = {name: weights(name) for name in names}
+    prev = np.broadcast_to(np.array(run["h0"], dtype=float), (H,)).copy()
+    c = np.broadcast_to(np.array(run.get("c0", 0.0), dtype=float), (H,)).copy()
+    for t in range(len(x)):
+        if cell == "lstm":
+            pre = {n: W[n][0] @ x[t] + W[n][1] @ prev + W[n][2] for n in names}
+            g = {
+                "input": _sigmoid(pre["input"]),
+                "forget": _sigmoid(pre["forget"]),
+                "candidate": np.tanh(pre["candidate"]),
+                "output": _sigmoid(pre["output"]),
+            }
+            c = g["forget"] * c + g["input"] * g["candidate"]
+            new = g["output"] * np.tanh(c)
+            np.testing.assert_allclose(np.array(run["c"], dtype=float).reshape(len(x), H)[t], c, rtol=1e-12, atol=1e-12)
+        else:
+            r = _sigmoid(W["reset"][0] @ x[t] + W["reset"][1] @ prev + W["reset"][2])
+            u = _sigmoid(W["update"][0] @ x[t] + W["update"][1] @ prev + W["update"][2])
+            n = np.tanh(W["candidate"][0] @ x[t] + W["candidate"][2] + r * (W["candidate"][1] @ prev))
+            g = {"reset": r, "update": u, "candidate": n}
+            new = (1.0 - u) * n + u * prev
+        for name in names:
+            shown = np.array(run["gates"][name], dtype=float).reshape(len(x), H)[t]
+            np.testing.assert_allclose(shown, g[name], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(h[t], new, rtol=1e-12, atol=1e-12)
+        prev = new
+
+
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_trace_json_matches_the_recurrence_for_every_shipped_config(path: Path) -> None:
     """Recompute h_t = f(W_x x_t + W_h h_(t-1) + b) independently from the printed numbers."""
@@ -94,7 +147,10 @@ def test_trace_json_matches_the_recurrence_for_every_shipped_config(path: Path) 
     data = json.loads(res.stdout)
     assert data["runs"], path
     for run in data["runs"]:
-        assert set(run) >= {"label", "activation", "w_x", "w_h", "b", "h0", "x", "z", "h"}
+        if run["cell"] != "rnn":
+            _check_gated_trace(run)
+            continue
+        assert set(run) >= {"label", "cell", "activation", "w_x", "w_h", "b", "h0", "x", "z", "h"}
         x = np.array(run["x"], dtype=float)
         z = np.array(run["z"], dtype=float)
         h = np.array(run["h"], dtype=float)

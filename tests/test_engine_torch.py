@@ -173,3 +173,39 @@ def test_matches_torch_gated(cell: str, H: int, D: int, T: int) -> None:
     print(f"{cell} H={H} D={D} T={T}: " + ", ".join(f"{k} {v:.1e}" for k, v in dev.items()))
     too_far = {name: d for name, d in dev.items() if not d <= 1e-9}  # "not <=" also catches nan
     assert not too_far, too_far
+
+
+GATED_CONFIGS = ["lstm_unrolled", "gru_unrolled"]
+
+
+@pytest.mark.parametrize("name", GATED_CONFIGS)
+def test_shipped_gated_configs_show_torchs_gates(name: str) -> None:
+    """The runs a shipped LSTM/GRU config renders (config -> loader -> runs) carry torch's gates and states."""
+    from pathlib import Path
+
+    from explainer.config import load_config
+    from explainer.runs import build_runs
+
+    cfg = load_config(Path(__file__).resolve().parents[1] / "configs" / f"{name}.yaml")
+    (r,) = build_runs(cfg)
+    traj = r.trajectory
+    params = traj.params
+    net = _torch_gated(params)
+    lstm = params.cell == "lstm"
+    out, _ = net(torch.from_numpy(traj.x[None].copy()), _state(params.h0, params.c0 if lstm else None))
+    hs = out.detach().numpy()[0]
+    cs = None
+    if lstm:
+        cs = np.stack(
+            [
+                net(torch.from_numpy(traj.x[None, : t + 1].copy()), _state(params.h0, params.c0))[1][1]
+                .detach()
+                .numpy()[0, 0]
+                for t in range(traj.steps)
+            ]
+        )
+        np.testing.assert_allclose(traj.c, cs, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(traj.h, hs, rtol=0, atol=1e-9)
+    for gate, values in _torch_gates(net, params, traj.x, hs, cs).items():
+        np.testing.assert_allclose(traj.gates[gate], values, rtol=0, atol=1e-9)
+        print(f"{name} {gate}: max deviation {float(np.abs(traj.gates[gate] - values).max()):.1e}")

@@ -151,7 +151,8 @@ def test_trace_json_shape_for_scalar_runs() -> None:
     data = json.loads(json.dumps(trace_json(build_runs(cfg)), allow_nan=False))
     assert list(data) == ["runs"] and len(data["runs"]) == 3
     first = data["runs"][0]
-    assert list(first) == ["label", "activation", "w_x", "w_h", "b", "h0", "x", "z", "h"]
+    assert list(first) == ["label", "cell", "activation", "w_x", "w_h", "b", "h0", "x", "z", "h"]
+    assert first["cell"] == "rnn"
     assert first["x"] == [1.0, 2.0]
     assert first["h"][0] == pytest.approx(math.tanh(0.5))
     assert all(isinstance(v, float) for v in first["z"])

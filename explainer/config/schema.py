@@ -27,11 +27,12 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 
-from explainer.config.errors import Problem, count, describe
+from explainer.config.errors import Problem, count, describe, suggest
 from explainer.config.reader import FieldPath, Positions
 from explainer.config.values import (
     ACTIVATION_NAMES,
@@ -48,6 +49,8 @@ from explainer.config.values import (
 from explainer.media import FORMATS, QUALITY_NAMES
 from explainer.naming import NAME_RE, quoted
 from explainer.scene_kinds import COMPARE_FIELDS, SCENE_KINDS, SCENE_NAMES
+from rnn_engine.cells import CELL_NAMES, CELLS, CellType
+from rnn_engine.gated import GatedParams, ParamsError
 from rnn_engine.sequences import MAX_LENGTH, NORMALIZATIONS, SEQUENCE_DEFAULTS, SEQUENCE_KINDS, generate
 
 __all__ = [
@@ -56,8 +59,11 @@ __all__ = [
     "SEQUENCE_PARAMS",
     "THEMES",
     "VOICES",
+    "GATE_NAMES",
     "CompareConfig",
     "Config",
+    "GateConfig",
+    "GatesConfig",
     "MemoryConfig",
     "NarrationConfig",
     "OutputConfig",
@@ -86,6 +92,7 @@ CompareField = Literal[tuple(COMPARE_FIELDS)]  # type: ignore[valid-type]
 VOICES = ("none", "neural", "light", "recorded")
 Voice = Literal[VOICES]  # type: ignore[valid-type]
 CaptionMode = Literal["sidecar", "burn"]
+CellName = Literal[CELL_NAMES]  # type: ignore[valid-type]
 
 
 # ----------------------------------------------------------------------------- models
@@ -194,14 +201,108 @@ class SequenceConfig(_Section):
         return {name: getattr(self, name) for name in SEQUENCE_DEFAULTS[self.kind]}
 
 
-class RNNConfig(_Section):
-    """The cell: ``h_t = f(W_x x_t + W_h h_(t-1) + b)`` with ``h_0``, values as written."""
+class GateConfig(_Section):
+    """One gate's weights (``rnn.gates.<gate>``): numbers for a scalar cell, or matrices and lists.
 
+    A key left out (``None`` here) takes the cell's teaching default
+    (:attr:`rnn_engine.GateSpec.defaults`): :meth:`RNNConfig.gate_values` fills it in.
+    """
+
+    w_x: float | Matrix | None = None
+    w_h: float | Matrix | None = None
+    b: float | Vector | None = None
+
+    @field_validator("w_x", "w_h", mode="plain")
+    @classmethod
+    def _matrix(cls, value: Any) -> float | Matrix:
+        return number_or_matrix(value)
+
+    @field_validator("b", mode="plain")
+    @classmethod
+    def _vector(cls, value: Any) -> float | Vector:
+        return number_or_vector(value)
+
+    def values(self) -> dict[str, Any]:
+        """``{"w_x": ..., "w_h": ..., "b": ...}`` as written (defaults filled in)."""
+        return {"w_x": self.w_x, "w_h": self.w_h, "b": self.b}
+
+
+#: Every gate name of every cell type, in registry order (one optional key each in ``rnn.gates``).
+GATE_NAMES = tuple(dict.fromkeys(g.name for cell in CELLS.values() for g in cell.gates))
+
+GatesConfig = create_model(  # type: ignore[call-overload]
+    "GatesConfig",
+    __base__=_Section,
+    __doc__="The gates of a gated cell, by name; which names a cell takes is :data:`rnn_engine.CELLS`'s.",
+    **{name: (GateConfig | None, None) for name in GATE_NAMES},
+)
+
+#: Keys of ``rnn`` that only the plain cell takes, and why a gated cell refuses each.
+_PLAIN_ONLY = {
+    "activation": "its gates use sigmoid and its candidate tanh, fixed by the cell",
+    "w_x": "each gate has its own: give it under rnn.gates.<gate>.w_x",
+    "w_h": "each gate has its own: give it under rnn.gates.<gate>.w_h",
+    "b": "each gate has its own: give it under rnn.gates.<gate>.b",
+}
+
+
+class RNNConfig(_Section):
+    """The cell: the plain ``h_t = f(W_x x_t + W_h h_(t-1) + b)`` with ``h_0``, or a gated cell.
+
+    ``cell: rnn`` (the default) takes ``activation``, ``w_x``, ``w_h``, ``b``, ``h0``.
+    ``cell: lstm | gru`` takes ``gates`` (each gate's ``w_x``, ``w_h``, ``b``; an omitted gate
+    or key takes the cell's teaching default, filled in here), ``h0`` and, for the LSTM, ``c0``.
+    A key the cell does not take is refused, saying why. Values are kept as written.
+    """
+
+    cell: CellName = "rnn"
     activation: ActivationName = "tanh"
     w_x: float | Matrix = 0.5
     w_h: float | Matrix = 0.8
     b: float | Vector = 0.0
     h0: float | Vector = 0.0
+    gates: GatesConfig | None = None  # type: ignore[valid-type]
+    c0: float | Vector | None = None
+
+    @classmethod
+    def _prepare(cls, data: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+        cell = data.get("cell", "rnn")
+        spec = CELLS.get(cell) if isinstance(cell, str) else None
+        if spec is None:
+            return data  # reported by the field validator, with did-you-mean
+        if not spec.is_gated:
+            for key in ("gates", "c0"):
+                if key in data:
+                    what = "gates" if key == "gates" else "a cell state"
+                    raise Problem(
+                        (key,),
+                        f"the plain RNN cell has no {what}; set cell: lstm or cell: gru to use {key}, or remove it",
+                        at_key=True,
+                    )
+            return data
+        for key, why in _PLAIN_ONLY.items():
+            if key in data:
+                raise Problem((key,), f"does not apply to the {spec.display} cell: {why}; remove it", at_key=True)
+        if "c0" in data and not spec.has_cell_state:
+            raise Problem(
+                ("c0",), f"the {spec.display} has no cell state (only the LSTM has c); remove c0", at_key=True
+            )
+        gates = data.get("gates", {})
+        if not isinstance(gates, dict):
+            return data  # pydantic reports "expected a mapping"
+        for name in gates:
+            if name not in spec.gate_names:
+                hint = suggest(name, spec.gate_names) if isinstance(name, str) else ""
+                raise Problem(
+                    ("gates", name),
+                    f"is not a gate of the {spec.display}; its gates are {', '.join(spec.gate_names)}{hint}",
+                    at_key=True,
+                )
+        if "gates" not in data:
+            data["gates"] = {}  # every gate takes its defaults (see gate_values)
+        if spec.has_cell_state and "c0" not in data:
+            data["c0"] = 0.0
+        return data
 
     @field_validator("w_x", "w_h", mode="plain")
     @classmethod
@@ -213,13 +314,58 @@ class RNNConfig(_Section):
     def _vector(cls, value: Any) -> float | Vector:
         return number_or_vector(value)
 
+    @field_validator("c0", mode="plain")
+    @classmethod
+    def _cell_state(cls, value: Any) -> float | Vector:
+        return number_or_vector(value)
+
+    @property
+    def cell_type(self) -> CellType:
+        """The registry entry of :attr:`cell`."""
+        return CELLS[self.cell]
+
+    @property
+    def is_gated(self) -> bool:
+        return self.cell_type.is_gated
+
+    def gate_values(self) -> dict[str, dict[str, Any]]:
+        """Gate name -> ``{"w_x", "w_h", "b"}`` as written (defaults filled in); ``{}`` for the plain cell."""
+        if self.gates is None:
+            return {}
+        out = {}
+        for g in self.cell_type.gates:
+            given = self.gates.__dict__[g.name]
+            written = {k: v for k, v in given.values().items() if v is not None} if given is not None else {}
+            out[g.name] = {**g.defaults, **written}
+        return out
+
+    def gate_key_given(self, gate: str, key: str) -> bool:
+        """Whether the config wrote ``rnn.gates.<gate>.<key>`` (else it is the cell's default)."""
+        given = self.gates.__dict__.get(gate) if self.gates is not None else None
+        return given is not None and getattr(given, key) is not None
+
+    def gated_params(self) -> GatedParams:
+        """The engine's parameters of a gated cell (shapes checked; ``ParamsError`` names the field)."""
+        return GatedParams.from_values(self.cell, self.gate_values(), self.h0, self.c0)
+
     @property
     def hidden_size(self) -> int:
-        """``H``: the number of rows of ``w_h`` (1 when it is a number)."""
+        """``H``: the rows of ``w_h`` (1 when it is a number); for a gated cell the size all its values agree on."""
+        if self.is_gated:
+            return self.gated_params().hidden_size
         return len(self.w_h) if isinstance(self.w_h, tuple) else 1
 
     @model_validator(mode="after")
     def _shapes(self) -> RNNConfig:
+        if self.is_gated:
+            try:
+                self.gated_params()
+            except ParamsError as exc:
+                path = tuple(exc.field.split("."))
+                # The engine names fields from the cell down (``gates.input.b``); the file, from rnn down.
+                message = re.sub(r"\b(gates\.|h0\b|c0\b)", r"rnn.\1", str(exc).split(": ", 1)[1])
+                raise Problem(path, message) from None
+            return self
         H = self.hidden_size
         if isinstance(self.w_h, tuple):
             for i, row in enumerate(self.w_h):
@@ -240,6 +386,22 @@ class RNNConfig(_Section):
                     (name,), f"has {count(len(value), 'entry')} but {whence}, so H = {H} (or give a single number)"
                 )
         return self
+
+    def written(self) -> dict[str, Any]:
+        """The keys this cell takes, as written (defaults filled in): what ``to_dict`` keeps."""
+        if self.is_gated:
+            out: dict[str, Any] = {"cell": self.cell, "gates": self.gate_values(), "h0": self.h0}
+            if self.cell_type.has_cell_state:
+                out["c0"] = self.c0
+            return out
+        return {
+            "cell": self.cell,
+            "activation": self.activation,
+            "w_x": self.w_x,
+            "w_h": self.w_h,
+            "b": self.b,
+            "h0": self.h0,
+        }
 
 
 class CompareConfig(_Section):
@@ -417,7 +579,14 @@ class Config(_Section):
             # Raw, unvalidated input: anything but the expected strings gives the plain title.
             compare = data.get("compare")
             field = compare.get("field") if isinstance(compare, dict) else None
-            data["title"] = (kind or SCENE_KINDS["unrolled"]).title(field if isinstance(field, str) else None)
+            rnn = data.get("rnn")
+            name = rnn.get("cell") if isinstance(rnn, dict) else None
+            cell = CELLS.get(name) if isinstance(name, str) else None
+            kind = kind or SCENE_KINDS["unrolled"]
+            if cell is not None and cell.is_gated and kind.gated is not None:
+                data["title"] = kind.gated.title(cell.display)
+            else:
+                data["title"] = kind.title(field if isinstance(field, str) else None)
         output = data.get("output", {})
         if isinstance(output, dict) and "name" not in output:
             data["output"] = {**output, "name": context.get("default_name", DEFAULT_NAME)}
@@ -440,7 +609,9 @@ class Config(_Section):
     def _cross_check(self) -> Config:
         seq, rnn = self.sequence, self.rnn
         D, H = seq.input_size, rnn.hidden_size
-        if isinstance(rnn.w_x, tuple):
+        if rnn.is_gated:
+            self._check_gate_inputs(D, H)
+        elif isinstance(rnn.w_x, tuple):
             for i, row in enumerate(rnn.w_x):
                 if len(row) != D:
                     raise Problem(
@@ -467,6 +638,13 @@ class Config(_Section):
                 f"(must be 1..{seq.length - 1})",
             )
         kind = SCENE_KINDS[self.scene]
+        if not kind.draws(rnn.cell):
+            takers = ", ".join(k.name for k in SCENE_KINDS.values() if k.gated is not None)
+            raise Problem(
+                ("rnn", "cell"),
+                f"scene '{kind.name}' draws the plain RNN only (cell: rnn); the {rnn.cell_type.display} "
+                f"is drawn by scene: {takers}",
+            )
         if kind.needs_compare and self.compare is None:
             raise Problem(
                 ("scene",),
@@ -487,6 +665,30 @@ class Config(_Section):
                 f"got '{self.compare.field}' (use scene: compare for it)",
             )
         return self
+
+    def _check_gate_inputs(self, D: int, H: int) -> None:
+        """Each gate's ``w_x`` must take the inputs' D components (a number only when D = 1)."""
+        for name, values in self.rnn.gate_values().items():
+            w_x = values["w_x"]
+            path = ("rnn", "gates", name, "w_x")
+            if isinstance(w_x, tuple):
+                # A single row is H = 1's row (D = its length); otherwise a matrix of H rows.
+                rows = w_x if isinstance(w_x[0], tuple) else (w_x,)
+                for i, row in enumerate(rows):
+                    if len(row) != D:
+                        raise Problem(
+                            (*path, i),
+                            f"row {i + 1} has {count(len(row), 'number')} but the inputs have "
+                            f"D = {D}; W_x must be H x D = {H} x {D}",
+                        )
+            elif D != 1:
+                given = self.rnn.gate_key_given(name, "w_x")
+                raise Problem(
+                    path if given else ("rnn", "gates"),
+                    f"{'is a single number' if given else f'({path[2]}.w_x) is not given (the default is a number)'}"
+                    f" but the inputs have D = {D} components; "
+                    f"give an H x D = {H} x {D} matrix (a list of {count(H, 'row')} of {count(D, 'number')})",
+                )
 
     @property
     def source(self) -> Path | None:
@@ -527,6 +729,7 @@ class Config(_Section):
         """
         # Python mode plus plain: pydantic's JSON mode warns about tuples made by plain validators.
         data: dict[str, Any] = plain(self.model_dump(exclude_none=True))
+        data["rnn"] = plain(self.rnn.written())
         if self.memory.drop:
             data["memory"].pop("delta", None)
         return data

@@ -1,0 +1,160 @@
+"""The gated unrolled scene (``rnn.cell: lstm | gru``) played without drawing.
+
+Each configuration is played once per module; a listener records, at the end of every
+section, what is wrong with the layout and every number on screen, and the tests compare
+those numbers with the engine's trajectory at display precision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("manim")
+
+pytestmark = pytest.mark.scene
+
+from scene_checks import check_layout, collect_numbers, dry_run_scene  # noqa: E402
+
+from explainer.config import from_dict, load_config  # noqa: E402
+from explainer.runs import build_spec  # noqa: E402
+from explainer.scene_kinds import get_scene_kind  # noqa: E402
+from rnn_engine.formatting import format_number  # noqa: E402
+from scenes.components.gated_cell import GatedCellDiagram, GatedStateChart, GateStrip  # noqa: E402
+from scenes.gated_unrolled import GatedUnrolledScene  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _vector_lstm() -> dict[str, Any]:
+    return {
+        "title": "A two-unit LSTM",
+        "sequence": {"kind": "sine", "length": 6},
+        "rnn": {
+            "cell": "lstm",
+            "gates": {
+                "forget": {"w_x": [[0.5], [0.2]], "w_h": [[0.8, 0.1], [0.0, 0.5]], "b": [1.0, 2.0]},
+                "candidate": {"w_x": [[1.0], [-0.7]]},
+            },
+            "h0": [0.1, -0.2],
+            "c0": [0.3, 0.0],
+        },
+    }
+
+
+def _gru_h4() -> dict[str, Any]:
+    return {
+        "sequence": {"kind": "alternating", "length": 9},
+        "rnn": {
+            "cell": "gru",
+            "gates": {"update": {"w_h": [[0.9, 0, 0, 0], [0, 0.5, 0, 0], [0, 0, 0.2, 0], [0.1, 0, 0, 0.4]]}},
+        },
+        "style": {"theme": "light"},
+    }
+
+
+CONFIGS = {
+    "lstm_unrolled": lambda: load_config(ROOT / "configs" / "lstm_unrolled.yaml"),
+    "gru_unrolled": lambda: load_config(ROOT / "configs" / "gru_unrolled.yaml"),
+    "lstm_vector_h2": lambda: from_dict(_vector_lstm()),
+    "gru_vector_h4_light": lambda: from_dict(_gru_h4()),
+}
+
+
+@dataclass
+class Played:
+    scene: Any
+    trajectory: Any
+    precision: int
+    spec: Any
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    numbers: dict[str, list[Any]] = field(default_factory=dict)
+    intact: dict[str, bool] = field(default_factory=dict)
+
+
+def _engine_value(traj: Any, key: tuple[Any, ...]) -> float:
+    kind, *idx = key
+    p = traj.params
+    if kind == "gate":
+        name, t, j = idx
+        return float(traj.gates[name][t, j])
+    source = {"x": traj.x, "h": traj.h, "c": traj.c, "h0": p.h0, "c0": p.c0}[kind]
+    return float(np.asarray(source)[tuple(idx)])
+
+
+@pytest.fixture(scope="module", params=list(CONFIGS))
+def played(request: pytest.FixtureRequest, manim_media_dir: Any) -> Played:
+    cfg = CONFIGS[request.param]()
+    spec = build_spec(cfg)
+    record = Played(scene=None, trajectory=spec.runs[0].trajectory, precision=spec.precision, spec=spec)
+
+    def listen(scene: Any, section: Any) -> None:
+        record.problems[section.name] = check_layout(scene)
+        record.numbers[section.name] = collect_numbers(scene)
+        expected = {"title": (), "inputs": ()}.get(section.name, (GatedCellDiagram, GateStrip, GatedStateChart))
+        record.intact[section.name] = all(any(isinstance(m, cls) for m in scene.mobjects) for cls in expected)
+
+    cls = get_scene_kind(cfg.scene).load_class(cfg.rnn.cell)
+    assert cls is GatedUnrolledScene
+    record.scene = dry_run_scene(cls, spec, on_section=listen, media_dir=manim_media_dir)
+    return record
+
+
+def test_layout_is_clean_after_every_section(played: Played) -> None:
+    assert set(played.problems) == {r.name for r in played.scene.timeline}
+    bad = {name: probs for name, probs in played.problems.items() if probs}
+    assert not bad, bad
+
+
+def test_components_stay_whole_on_screen(played: Played) -> None:
+    assert all(played.intact.values()), played.intact
+
+
+def test_every_number_on_screen_is_the_engines_value_at_display_precision(played: Played) -> None:
+    checked = 0
+    for section, shown in played.numbers.items():
+        for s in shown:
+            expected = format_number(_engine_value(played.trajectory, s.key), played.precision)
+            assert s.text == expected, (section, s.key, s.text, expected)
+            checked += 1
+    assert checked > 50
+
+
+def test_each_step_shows_its_own_gates_and_state(played: Played) -> None:
+    traj = played.trajectory
+    gates = traj.params.cell_type.gate_names
+    for t in range(traj.steps):
+        keys = {s.key for s in played.numbers[f"step_{t + 1:02d}"]}
+        for name in gates:
+            assert ("gate", name, t, 0) in keys, (t, name)
+        assert ("h", t, 0) in keys
+        if traj.c is not None:
+            assert ("c", t, 0) in keys
+        # Nothing of another step's gates is left on screen.
+        assert not {k for k in keys if k[0] == "gate" and k[2] != t}, t
+
+
+def test_one_section_per_step_covering_the_video(played: Played) -> None:
+    names = [r.name for r in played.scene.timeline]
+    T = played.trajectory.steps
+    assert names == ["title", "inputs", "network", *(f"step_{k:02d}" for k in range(1, T + 1)), "summary"]
+    for a, b in zip(played.scene.timeline, played.scene.timeline[1:], strict=False):
+        assert b.start == pytest.approx(a.end)
+
+
+def test_spoken_gate_values_are_the_ones_on_screen(played: Played) -> None:
+    """The words of a detailed step say the gate values the diagram shows (scalar cells)."""
+    traj = played.trajectory
+    if not traj.is_scalar:
+        pytest.skip("vector steps speak ranges over the units")
+    keep = traj.params.cell_type.keep_gate
+    for t in range(min(traj.steps, played.spec.pacing.fast_after)):
+        passage = played.spec.script.passage_of(f"step_{t + 1:02d}")
+        said = {c.beat: c.text for c in passage.clauses}
+        value = format_number(float(traj.gates[keep][t, 0]), played.precision)
+        assert f"{keep} gate is {value}" in said[keep], said[keep]
+        assert format_number(float(traj.h[t, 0]), played.precision) in passage.text
