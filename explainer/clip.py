@@ -339,7 +339,7 @@ def render_clip(
     from explainer.scene_kinds import get_scene_kind
 
     spec = build_spec(cfg)
-    scene_cls = get_scene_kind(cfg.scene).load_class(cfg.rnn.cell)
+    scene_cls = get_scene_kind(cfg.scene).load_class(cfg.scene_cell)
     # Narration is spoken before the scene is built, so every section knows how long its
     # speech is; a bad take is found here, before anything is written.
     spoken = None

@@ -39,6 +39,7 @@ from rnn_engine import (
     describe_sequence,
     generate,
     get_activation,
+    get_cell,
     normalize,
     run,
     run_gated,
@@ -59,6 +60,8 @@ def sequence_inputs(seq: SequenceConfig) -> npt.NDArray[np.float64]:
 def _panel_label(field_path: str, value: Any) -> str:
     if field_path == "rnn.activation":
         return get_activation(value).display
+    if field_path == "rnn.cell":
+        return get_cell(value).display
     if field_path in _WEIGHT_SYMBOLS:
         return f"{_WEIGHT_SYMBOLS[field_path]} = {format_value(value)}"
     if field_path == "sequence.kind":
@@ -140,7 +143,7 @@ def build_spec(cfg: Config, runs: Sequence[Run] | None = None) -> SceneSpec:
     runs = tuple(build_runs(cfg) if runs is None else runs)
     return SceneSpec(
         scene=cfg.scene,
-        cell=cfg.rnn.cell,
+        cell=cfg.scene_cell,
         title=cfg.title,
         theme=style.theme,
         precision=style.precision,

@@ -36,6 +36,7 @@ __all__ = [
 #: Fields a ``compare`` section may vary (scene ``compare``), and what each varies, in words.
 COMPARE_FIELDS: dict[str, str] = {
     "rnn.activation": "activations",
+    "rnn.cell": "cells",
     "rnn.w_x": "input weights W_x",
     "rnn.w_h": "recurrent weights W_h",
     "rnn.b": "biases",
@@ -75,6 +76,12 @@ class RunLayout(enum.Enum):
     PERTURBED = "perturbed"
 
 
+def _remembers_title(cell: str) -> str:
+    from explainer.words.forms import article  # the words' one rule for a / an
+
+    return f"How {article(cell)} {cell} remembers"
+
+
 @dataclass(frozen=True)
 class GatedVariant:
     """How a scene draws the gated cells (``rnn.cell: lstm | gru``): its own class and words."""
@@ -82,7 +89,7 @@ class GatedVariant:
     scene_class: str
     words: str
     #: The default title, given the cell's display name (``LSTM``).
-    title: Callable[[str], str] = lambda cell: f"How an {cell} remembers"
+    title: Callable[[str], str] = lambda cell: _remembers_title(cell)
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,8 @@ class SceneKind:
 def _compare_title(field: str | None) -> str:
     if field in (None, "rnn.activation"):
         return "Same input, different activations"
+    if field == "rnn.cell":
+        return "RNN, LSTM, GRU: how far back each remembers"
     return f"Same RNN, different {COMPARE_FIELDS.get(str(field), 'settings')}"
 
 
@@ -178,6 +187,7 @@ SCENE_KINDS: dict[str, SceneKind] = {
             "explainer.words.compare:script",
             compare_fields=tuple(COMPARE_FIELDS),
             default_compare={"field": "rnn.activation", "values": ["tanh", "relu", "sigmoid"]},
+            gated=GatedVariant("scenes.compare_cells:CellsCompareScene", "explainer.words.compare_cells:script"),
         ),
         SceneKind(
             "weights",

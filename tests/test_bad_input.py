@@ -210,14 +210,33 @@ CONFIGS: dict[str, tuple[str | bytes, str]] = {
         "components; give an H x D = 1 x 2 matrix (a list of 1 row of 2 numbers)",
     ),
     "lstm-written-number-w_x-with-vector-inputs": (
-        "sequence: {kind: custom, values: [[1, 0], [0, 1]]}\nrnn:\n  cell: lstm\n  gates:\n"
-        "    input: {w_x: 0.5}\n",
+        "sequence: {kind: custom, values: [[1, 0], [0, 1]]}\nrnn:\n  cell: lstm\n  gates:\n    input: {w_x: 0.5}\n",
         "5:18: rnn.gates.input.w_x: is a single number but the inputs have D = 2 components; "
         "give an H x D = 1 x 2 matrix (a list of 1 row of 2 numbers)",
     ),
+    "compare-cells-value-misspelt": (
+        "scene: compare\ncompare: {field: rnn.cell, values: [rnn, lstmm]}\nsequence: {kind: sine}\n",
+        "2:42: compare.values[1]: expected one of rnn, lstm, gru; got the text 'lstmm' (did you mean 'lstm'?)",
+    ),
+    "compare-cells-with-a-gated-base": (
+        "scene: compare\ncompare: {field: rnn.cell, values: [rnn, lstm]}\nsequence: {kind: sine}\nrnn: {cell: lstm}\n",
+        "4:13: rnn.cell: is the base of a comparison of cells, whose panels set it; leave it out (or cell: rnn)",
+    ),
+    "compare-activations-of-a-gru": (
+        "scene: compare\nsequence: {kind: sine}\nrnn: {cell: gru}\n",
+        "3:13: rnn.cell: scene 'compare' draws gated cells only side by side with the others "
+        "(compare.field: rnn.cell); for one gated cell use scene: unrolled",
+    ),
+    "compare-cells-gate-misspelt": (
+        "scene: compare\ncompare: {field: rnn.cell, values: [rnn, gru]}\nsequence: {kind: sine}\n"
+        "rnn: {gates: {updte: {b: 1}}}\n",
+        "4:15: rnn.gates.updte: is not a gate of any cell; the gates are input, forget, candidate, output, "
+        "reset, update (did you mean 'update'?)",
+    ),
     "gated-cell-in-memory-scene": (
         "scene: memory\nsequence: {kind: sine}\nrnn: {cell: lstm}\n",
-        "3:13: rnn.cell: scene 'memory' draws the plain RNN only (cell: rnn); the LSTM is drawn by scene: unrolled",
+        "3:13: rnn.cell: scene 'memory' draws the plain RNN only (cell: rnn); the LSTM is drawn by scene: unrolled, "
+        "or beside the others by scene: compare with compare.field: rnn.cell",
     ),
 }
 

@@ -158,3 +158,59 @@ def test_spoken_gate_values_are_the_ones_on_screen(played: Played) -> None:
         value = format_number(float(traj.gates[keep][t, 0]), played.precision)
         assert f"{keep} gate is {value}" in said[keep], said[keep]
         assert format_number(float(traj.h[t, 0]), played.precision) in passage.text
+
+
+# ----------------------------------------------------------------------------- compare over rnn.cell
+
+
+@pytest.fixture(scope="module")
+def cells_played(manim_media_dir: Any) -> Played:
+    from scenes.compare_cells import CellsCompareScene
+
+    cfg = load_config(ROOT / "configs" / "compare_cells.yaml")
+    spec = build_spec(cfg)
+    record = Played(scene=None, trajectory=None, precision=spec.precision, spec=spec)
+
+    def listen(scene: Any, section: Any) -> None:
+        record.problems[section.name] = check_layout(scene)
+        record.numbers[section.name] = collect_numbers(scene)
+
+    cls = get_scene_kind(cfg.scene).load_class(cfg.scene_cell)
+    assert cls is CellsCompareScene
+    record.scene = dry_run_scene(cls, spec, on_section=listen, media_dir=manim_media_dir)
+    return record
+
+
+def test_cells_compare_layout_is_clean(cells_played: Played) -> None:
+    bad = {name: probs for name, probs in cells_played.problems.items() if probs}
+    assert not bad, bad
+
+
+def test_cells_compare_numbers_are_each_cells_own(cells_played: Played) -> None:
+    runs = cells_played.spec.runs
+    assert [r.trajectory.params.cell if hasattr(r.trajectory.params, "cell") else "rnn" for r in runs] == [
+        "rnn",
+        "lstm",
+        "gru",
+    ]
+    checked = set()
+    for section, shown in cells_played.numbers.items():
+        for s in shown:
+            _, i, kind, *idx = s.key
+            tr = runs[i].trajectory
+            value = float(tr.h[idx[0], idx[1]]) if kind == "h" else float(abs(tr.sensitivity_to_last[idx[0], 0, 0]))
+            assert s.text == format_number(value, cells_played.precision), (section, s.key, s.text)
+            checked.add((i, kind))
+    assert checked == {(i, k) for i in range(3) for k in ("h", "reach")}
+
+
+def test_cells_compare_words_rank_the_cells_by_the_engines_reach(cells_played: Played) -> None:
+    from explainer.words.compare_cells import reach
+
+    runs = cells_played.spec.runs
+    best = max(runs, key=reach)
+    summary = cells_played.spec.script.passage_of("summary").text
+    assert summary.startswith(f"The {best.label} keeps"), summary
+    reach_words = cells_played.spec.script.passage_of("reach").text
+    for r in runs:
+        assert f"in the {r.label}" in reach_words

@@ -42,6 +42,7 @@ from explainer.config.schema import DEFAULT_NAME, SEQUENCE_PARAMS, Config
 from explainer.config.values import plain
 from explainer.naming import DOTTED_RE, printable, quoted, safe_name, short_value
 from explainer.scene_kinds import SCENE_KINDS
+from rnn_engine.cells import CELLS, CellType
 from rnn_engine.sequences import SEQUENCE_DEFAULTS
 
 __all__ = [
@@ -76,12 +77,29 @@ def substitute(data: dict[str, Any], dotted: str, value: Any, keep: frozenset[st
         node.pop(parts[-1], None)
     else:
         node[parts[-1]] = value
+    if parts == ["rnn", "cell"] and isinstance(value, str) and value in CELLS:
+        _keep_cell_keys(node, CELLS[value])
     if parts == ["sequence", "kind"] and isinstance(value, str) and value in SEQUENCE_DEFAULTS:
         for param in (*SEQUENCE_PARAMS, "values"):
             accepted = param in SEQUENCE_DEFAULTS[value] or (param == "values" and value == "custom")
             if not accepted and param not in keep:
                 node.pop(param, None)
     return out
+
+
+def _keep_cell_keys(rnn: dict[str, Any], cell: CellType) -> None:
+    """Drop from an ``rnn`` mapping what ``cell`` does not take (a compare over cells sets each panel's)."""
+    if cell.is_gated:
+        for key in ("activation", "w_x", "w_h", "b"):
+            rnn.pop(key, None)
+        if not cell.has_cell_state:
+            rnn.pop("c0", None)
+        gates = rnn.get("gates")
+        if isinstance(gates, dict):
+            rnn["gates"] = {k: v for k, v in gates.items() if k in cell.gate_names}
+    else:
+        rnn.pop("gates", None)
+        rnn.pop("c0", None)
 
 
 def _panels(cfg: Config) -> tuple[Config, ...]:

@@ -237,6 +237,9 @@ GatesConfig = create_model(  # type: ignore[call-overload]
     **{name: (GateConfig | None, None) for name in GATE_NAMES},
 )
 
+#: Validation context flag: the config compares cells, so ``rnn`` may hold every cell's keys.
+CELLS_COMPARED = "cells_compared"
+
 #: Keys of ``rnn`` that only the plain cell takes, and why a gated cell refuses each.
 _PLAIN_ONLY = {
     "activation": "its gates use sigmoid and its candidate tanh, fixed by the cell",
@@ -270,6 +273,19 @@ class RNNConfig(_Section):
         spec = CELLS.get(cell) if isinstance(cell, str) else None
         if spec is None:
             return data  # reported by the field validator, with did-you-mean
+        if context.get(CELLS_COMPARED):
+            # A compare over rnn.cell: this section holds the settings of every cell compared;
+            # each panel keeps its own cell's keys (explainer.config.load.substitute).
+            gates = data.get("gates", {})
+            for name in gates if isinstance(gates, dict) else ():
+                if name not in GATE_NAMES:
+                    hint = suggest(name, GATE_NAMES) if isinstance(name, str) else ""
+                    raise Problem(
+                        ("gates", name),
+                        f"is not a gate of any cell; the gates are {', '.join(GATE_NAMES)}{hint}",
+                        at_key=True,
+                    )
+            return data
         if not spec.is_gated:
             for key in ("gates", "c0"):
                 if key in data:
@@ -388,20 +404,32 @@ class RNNConfig(_Section):
         return self
 
     def written(self) -> dict[str, Any]:
-        """The keys this cell takes, as written (defaults filled in): what ``to_dict`` keeps."""
+        """The keys this cell takes, as written (defaults filled in): what ``to_dict`` keeps.
+
+        In a compare over ``rnn.cell`` the section may also hold the other cells' keys
+        (see :meth:`_prepare`); they are kept as written.
+        """
+        plain_keys = {key: getattr(self, key) for key in ("activation", "w_x", "w_h", "b")}
         if self.is_gated:
             out: dict[str, Any] = {"cell": self.cell, "gates": self.gate_values(), "h0": self.h0}
-            if self.cell_type.has_cell_state:
+            if self.cell_type.has_cell_state or self.c0 is not None:
                 out["c0"] = self.c0
+            out.update({k: v for k, v in plain_keys.items() if k in self.model_fields_set})
             return out
-        return {
-            "cell": self.cell,
-            "activation": self.activation,
-            "w_x": self.w_x,
-            "w_h": self.w_h,
-            "b": self.b,
-            "h0": self.h0,
-        }
+        out = {"cell": self.cell, **plain_keys, "h0": self.h0}
+        if self.gates is not None:
+            out["gates"] = {
+                name: {k: v for k, v in gate.values().items() if v is not None}
+                for name, gate in self.gates.__dict__.items()
+                if gate is not None
+            }
+        if self.c0 is not None:
+            out["c0"] = self.c0
+        return out
+
+    def gated_values(self) -> dict[str, Any]:
+        """Every key written for a gated cell (``gates``, ``c0``), whatever this cell is (compare panels)."""
+        return {k: v for k, v in self.written().items() if k in ("gates", "c0")}
 
 
 class CompareConfig(_Section):
@@ -571,6 +599,10 @@ class Config(_Section):
 
     @classmethod
     def _prepare(cls, data: dict[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+        compare = data.get("compare")
+        if isinstance(compare, dict) and compare.get("field") == "rnn.cell" and isinstance(context, dict):
+            # Seen by the rnn section's validator, which runs after this one (same context object).
+            context[CELLS_COMPARED] = True
         scene = data.get("scene", "unrolled")
         kind = SCENE_KINDS.get(scene) if isinstance(scene, str) else None
         if kind is not None and kind.default_compare is not None and "compare" not in data:
@@ -638,12 +670,24 @@ class Config(_Section):
                 f"(must be 1..{seq.length - 1})",
             )
         kind = SCENE_KINDS[self.scene]
+        cells_compared = self.compare is not None and self.compare.field == "rnn.cell"
+        if cells_compared and rnn.is_gated:
+            raise Problem(
+                ("rnn", "cell"),
+                "is the base of a comparison of cells, whose panels set it; leave it out (or cell: rnn)",
+            )
+        if kind.gated is not None and kind.compare_fields and rnn.is_gated:
+            raise Problem(
+                ("rnn", "cell"),
+                f"scene '{kind.name}' draws gated cells only side by side with the others (compare.field: "
+                "rnn.cell); for one gated cell use scene: unrolled",
+            )
         if not kind.draws(rnn.cell):
-            takers = ", ".join(k.name for k in SCENE_KINDS.values() if k.gated is not None)
+            takers = ", ".join(k.name for k in SCENE_KINDS.values() if k.gated is not None and not k.compare_fields)
             raise Problem(
                 ("rnn", "cell"),
                 f"scene '{kind.name}' draws the plain RNN only (cell: rnn); the {rnn.cell_type.display} "
-                f"is drawn by scene: {takers}",
+                f"is drawn by scene: {takers}, or beside the others by scene: compare with compare.field: rnn.cell",
             )
         if kind.needs_compare and self.compare is None:
             raise Problem(
@@ -694,6 +738,17 @@ class Config(_Section):
     def source(self) -> Path | None:
         """The YAML file this config was read from (``None`` for text or dicts)."""
         return self._source
+
+    @property
+    def scene_cell(self) -> str:
+        """Which cell the scene draws: ``rnn.cell``, or ``mixed`` when the panels compare cells.
+
+        With :attr:`scene` it picks the scene class and its words
+        (:meth:`explainer.scene_kinds.SceneKind.class_path`).
+        """
+        if self.compare is not None and self.compare.field == "rnn.cell":
+            return "mixed"
+        return self.rnn.cell
 
     @property
     def panels(self) -> tuple[Config, ...]:

@@ -15,6 +15,7 @@ from typing import Any
 from explainer.config.errors import Problem, count, describe, not_a_choice
 from explainer.config.reader import FieldPath
 from rnn_engine.activations import ACTIVATIONS
+from rnn_engine.cells import CELL_NAMES
 from rnn_engine.sequences import MAX_LENGTH, NORMALIZATIONS, SEQUENCE_KINDS
 
 __all__ = [
@@ -154,6 +155,7 @@ def frozen(value: Any) -> Any:
 #: How a ``compare.values`` entry is parsed, by the field it replaces.
 FIELD_PARSERS: dict[str, Callable[[Any, FieldPath], Any]] = {
     "rnn.activation": lambda v, p: choice(v, ACTIVATION_NAMES, p),
+    "rnn.cell": lambda v, p: choice(v, CELL_NAMES, p),
     "rnn.w_x": number_or_matrix,
     "rnn.w_h": number_or_matrix,
     "rnn.b": number_or_vector,

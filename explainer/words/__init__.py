@@ -40,7 +40,7 @@ def build_script(cfg: Config, runs: Sequence[Run]) -> Script:
     """The script of ``cfg``'s scene, timed at ``style.reading_speed`` characters a second."""
     from explainer.scene_kinds import SCENE_KINDS
 
-    untimed = script_builder(SCENE_KINDS[cfg.scene].words_for(cfg.rnn.cell))(cfg, runs)
+    untimed = script_builder(SCENE_KINDS[cfg.scene].words_for(cfg.scene_cell))(cfg, runs)
     if cfg.style.pacing == "animation":
         return untimed  # no clause needs any time: sections last as long as their animation
     speed = cfg.style.reading_speed

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, AnimationGroup, FadeIn, GrowFromEdge, Line, Rectangle, VGroup
@@ -48,6 +49,13 @@ _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 def superscript(n: int) -> str:
     """``-3`` -> ``"⁻³"``."""
     return str(n).translate(_SUP)
+
+
+def _overlap(a: Any, b: Any) -> bool:
+    """Whether the bounding boxes of ``a`` and ``b`` intersect."""
+    return bool(
+        abs(a.get_x() - b.get_x()) < (a.width + b.width) / 2 and abs(a.get_y() - b.get_y()) < (a.height + b.height) / 2
+    )
 
 
 def decade_range(values: Sequence[float]) -> tuple[int, int]:
@@ -84,6 +92,9 @@ class LogBars(VGroup):
         (``values[t - 1] = values[t] * factors[t]``), written between the two.
     always_label
         Steps whose value label is shown even when labels do not fit everywhere.
+    decades
+        The axis's ``(lo, hi)`` decades (default: :func:`decade_range` of ``values``); pass
+        the range of several charts' values to draw them on one scale.
     """
 
     def __init__(
@@ -99,6 +110,7 @@ class LogBars(VGroup):
         factors: Sequence[float] | None = None,
         factor_key: Callable[[int], tuple[Hashable, ...]] | None = None,
         always_label: Sequence[int] = (),
+        decades: tuple[int, int] | None = None,
     ) -> None:
         super().__init__()
         self.values = np.asarray(values, dtype=float)
@@ -112,7 +124,8 @@ class LogBars(VGroup):
         self.title.next_to(self.panel.get_corner(UP + LEFT), DOWN + RIGHT, buff=0.14)
         self.add(self.panel, self.title)
 
-        self.d_lo, self.d_hi = decade_range(self.values)
+        # Several charts side by side share one scale when given the same decades.
+        self.d_lo, self.d_hi = decade_range(self.values) if decades is None else decades
         self.plot_left = left + 0.85
         self.plot_right = right - 0.25
         # Room below for step numbers (and factors), above for the top bar's label.
@@ -230,6 +243,11 @@ class LogBars(VGroup):
                 lab.next_to((self.x_of(t), y1, 0), UP, buff=0.06)
             if lab.get_top()[1] > self.panel.get_top()[1] - 0.06:
                 lab.next_to((self.x_of(t), y1, 0), DOWN, buff=0.06)
+            if not self.label_all and any(
+                _overlap(lab, tick) for tick in self.axis_labels.family_members_with_points()
+            ):
+                # A lone label by the first bar of narrow columns: keep it right of the axis labels.
+                lab.shift(RIGHT * (self.plot_left + 0.04 - lab.get_left()[0]))
             inner_left, inner_right = self.panel.get_left()[0] + 0.08, self.panel.get_right()[0] - 0.08
             lab.shift(RIGHT * (max(0.0, inner_left - lab.get_left()[0]) - max(0.0, lab.get_right()[0] - inner_right)))
             if all(
