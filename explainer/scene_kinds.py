@@ -76,10 +76,14 @@ class RunLayout(enum.Enum):
     PERTURBED = "perturbed"
 
 
-def _remembers_title(cell: str) -> str:
+def _article(word: str) -> str:
     from explainer.words.forms import article  # the words' one rule for a / an
 
-    return f"How {article(cell)} {cell} remembers"
+    return article(word)
+
+
+def _remembers_title(cell: str) -> str:
+    return f"How {_article(cell)} {cell} remembers"
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,11 @@ SCENE_KINDS: dict[str, SceneKind] = {
             RunLayout.SINGLE,
             lambda field: "Vanishing and exploding gradients through time",
             "explainer.words.gradients:script",
+            gated=GatedVariant(
+                "scenes.gated_gradients:GatedGradientsScene",
+                "explainer.words.gradients_gated:script",
+                lambda cell: f"Gradients through time in {_article(cell)} {cell}",
+            ),
         ),
     )
 }

@@ -23,6 +23,7 @@ from scene_checks import check_layout, collect_numbers, dry_run_scene  # noqa: E
 from explainer.config import from_dict, load_config  # noqa: E402
 from explainer.runs import build_spec  # noqa: E402
 from explainer.scene_kinds import get_scene_kind  # noqa: E402
+from explainer.words.forms import Forms  # noqa: E402
 from rnn_engine.formatting import format_number  # noqa: E402
 from scenes.components.gated_cell import GatedCellDiagram, GatedStateChart, GateStrip  # noqa: E402
 from scenes.gated_unrolled import GatedUnrolledScene  # noqa: E402
@@ -214,3 +215,58 @@ def test_cells_compare_words_rank_the_cells_by_the_engines_reach(cells_played: P
     reach_words = cells_played.spec.script.passage_of("reach").text
     for r in runs:
         assert f"in the {r.label}" in reach_words
+
+
+# ----------------------------------------------------------------------------- gradients with a gated cell
+
+GRADIENTS = {
+    "gradients_lstm": lambda: load_config(ROOT / "configs" / "gradients_lstm.yaml"),
+    "gradients_gru_long": lambda: from_dict(
+        {"scene": "gradients", "sequence": {"kind": "sine", "length": 24}, "rnn": {"cell": "gru"}}
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=list(GRADIENTS))
+def gradients_played(request: pytest.FixtureRequest, manim_media_dir: Any) -> Played:
+    from scenes.gated_gradients import GatedGradientsScene
+
+    cfg = GRADIENTS[request.param]()
+    spec = build_spec(cfg)
+    record = Played(scene=None, trajectory=spec.runs[0].trajectory, precision=spec.precision, spec=spec)
+
+    def listen(scene: Any, section: Any) -> None:
+        record.problems[section.name] = check_layout(scene)
+        record.numbers[section.name] = collect_numbers(scene)
+
+    cls = get_scene_kind(cfg.scene).load_class(cfg.scene_cell)
+    assert cls is GatedGradientsScene
+    record.scene = dry_run_scene(cls, spec, on_section=listen, media_dir=manim_media_dir)
+    return record
+
+
+def test_gated_gradients_layout_is_clean(gradients_played: Played) -> None:
+    bad = {name: probs for name, probs in gradients_played.problems.items() if probs}
+    assert not bad, bad
+
+
+def test_gated_gradients_bars_are_the_keep_gates_product(gradients_played: Played) -> None:
+    traj = gradients_played.trajectory
+    keep = traj.params.cell_type.keep_gate
+    T = traj.steps
+    # The product is what the bars say it is: the keep gate of every later step, multiplied.
+    for t in range(T):
+        np.testing.assert_allclose(traj.carousel[t, 0], np.prod(traj.gates[keep][t + 1 :, 0]), rtol=1e-12)
+    kinds = set()
+    for section, shown in gradients_played.numbers.items():
+        for s in shown:
+            if s.key[0] == "carousel":
+                value = float(traj.carousel[s.key[1], 0])
+            else:
+                assert s.key[:2] == ("gate", keep), s.key
+                value = float(traj.gates[keep][s.key[2], 0])
+            assert s.text == format_number(value, gradients_played.precision), (section, s.key, s.text)
+            kinds.add(s.key[0])
+    assert kinds == {"carousel", "gate"}
+    closing = gradients_played.spec.script.passage_of("closing").text
+    assert Forms(gradients_played.precision).num(float(traj.carousel[0, 0]), exact=True) in closing
