@@ -236,6 +236,7 @@ CONFIGS: dict[str, tuple[str | bytes, str]] = {
     "gated-cell-in-memory-scene": (
         "scene: memory\nsequence: {kind: sine}\nrnn: {cell: lstm}\n",
         "3:13: rnn.cell: scene 'memory' draws the plain RNN only (cell: rnn); the LSTM is drawn by scene: unrolled, "
+        "gradients, "
         "or beside the others by scene: compare with compare.field: rnn.cell",
     ),
 }

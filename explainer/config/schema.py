@@ -237,6 +237,16 @@ GatesConfig = create_model(  # type: ignore[call-overload]
     **{name: (GateConfig | None, None) for name in GATE_NAMES},
 )
 
+
+def _hashable(value: Any) -> Any:
+    """Nested dicts and lists as nested tuples (for hashing)."""
+    if isinstance(value, dict):
+        return tuple((k, _hashable(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
 #: Validation context flag: the config compares cells, so ``rnn`` may hold every cell's keys.
 CELLS_COMPARED = "cells_compared"
 
@@ -426,6 +436,13 @@ class RNNConfig(_Section):
         if self.c0 is not None:
             out["c0"] = self.c0
         return out
+
+    # Equal by what the cell computes with: an omitted gate equals one written with its defaults.
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.written() == other.written()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(_hashable(self.written()))
 
     def gated_values(self) -> dict[str, Any]:
         """Every key written for a gated cell (``gates``, ``c0``), whatever this cell is (compare panels)."""

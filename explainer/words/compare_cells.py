@@ -68,8 +68,9 @@ def _fast(runs: Sequence[Run], first: int, T: int, f: Forms) -> list[Passage]:
 def _reach(runs: Sequence[Run], T: int, f: Forms) -> Passage:
     values = [f.num(reach(r), exact=True) for r in runs]
     said = [
-        f"How much does {sym('x', 1)} still matter at step {T}? Each bar is how much a small change in "
-        f"{sym('x', 'k')} moves {sym('h', T)}, on one log scale",
+        f"How much does {sym('x', 1)} still matter at step {T}? How high h is does not say: what counts is how "
+        f"much {sym('x', 1)} still moves it",
+        f"Each bar is the size of the effect of {sym('x', 'k')} on {sym('h', T)}, on a shared log scale",
         f"For {sym('x', 1)}, the bar on the left, it is {_in_each(runs, values)}",
     ]
     return Passage("reach", f"What reaches step {T}", ("reach",), tuple(Clause(sentence(s)) for s in said))
@@ -78,18 +79,20 @@ def _reach(runs: Sequence[Run], T: int, f: Forms) -> Passage:
 def closing_lines(runs: Sequence[Run], f: Forms) -> list[tuple[str, str]]:
     """``(spoken, on screen)``: the cells ranked by how much of ``x_1`` reaches the end, and each keep gate."""
     out: list[tuple[str, str]] = []
+    T = runs[0].trajectory.steps
     ranked = sorted(runs, key=reach, reverse=True)
     worst = ranked[-1]
     others = [r for r in ranked[:-1] if reach(r) > reach(worst)]
     if reach(worst) > 0 and others:
-        said = [f"{f.times(reach(r) / reach(worst))} as much" for r in others]
-        spoken = f"The {others[0].label} keeps {said[0]} of {sym('x', 1)} as the {worst.label}"
-        shown = f"{others[0].label}: {f.times(reach(others[0]) / reach(worst))} the {worst.label}'s reach"
+        said = [f.times(reach(r) / reach(worst)) for r in others]
+        spoken = (
+            f"Nudge {sym('x', 1)}, and {sym('h', T)} moves {said[0]} more in the {others[0].label} "
+            f"than in the {worst.label}"
+        )
+        shown = f"effect of {sym('x', 1)} on {sym('h', T)}: {others[0].label} {said[0]} the {worst.label}'s"
         if len(others) > 1:
-            spoken += ", " + ", ".join(
-                f"the {r.label} {s.removesuffix(' as much')}" for r, s in zip(others[1:], said[1:], strict=True)
-            )
-            shown += "; " + "; ".join(f"{r.label}: {f.times(reach(r) / reach(worst))}" for r in others[1:])
+            spoken += ", " + ", ".join(f"{s} more in the {r.label}" for r, s in zip(others[1:], said[1:], strict=True))
+            shown += "; " + "; ".join(f"{r.label} {s}" for r, s in zip(others[1:], said[1:], strict=True))
         out.append((spoken, shown))
     for r in runs:
         tr = r.trajectory
@@ -99,14 +102,14 @@ def closing_lines(runs: Sequence[Run], f: Forms) -> list[tuple[str, str]]:
         later = np.asarray(tr.gates[keep][1:, 0])
         lo, hi = float(later.min()), float(later.max())
         first = float(tr.gates[keep][0, 0])
+        product = float(tr.carousel[0, 0])
         span = f.num(lo) if f.digits(lo) == f.digits(hi) else f"between {f.num(lo)} and {f.num(hi)}"
         shown = f.screen(lo) if f.digits(lo) == f.digits(hi) else f"{f.screen(lo)} to {f.screen(hi)}"
-        out.append(
-            (
-                f"The {r.label}'s {keep} gate was {f.num(first)} at step 1, then {span}",
-                f"{r.label} {keep} gate: {f.screen(first)} at step 1, then {shown}",
-            )
-        )
+        opened = first < 0.5 <= lo
+        said = f"The {r.label}'s {keep} gate was {f.num(first)} at step 1, then {span}"
+        said += ": it let the spike in, then held it" if opened else ""
+        said += f"; from step 2 on, its {keep} gates multiply to {f.num(product, exact=True)}"
+        out.append((said, f"{r.label} {keep} gate: {f.screen(first)} at step 1, then {shown}"))
     return out
 
 

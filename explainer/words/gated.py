@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from explainer.config import Config
-from explainer.words.common import fast_groups, sequence_words, span_words, trend_words, values_list
+from explainer.words.common import fast_groups, sequence_words, span_words, values_list
 from explainer.words.forms import Forms, join, sentence, sym
 from explainer.words.unrolled import step_section
 from rnn_engine import GatedTrajectory
@@ -49,7 +49,8 @@ def _spec_words(traj: GatedTrajectory) -> tuple[str, str]:
         )
     return (
         "A GRU carries one memory, its hidden state h, and decides at every step how much of it to keep",
-        "Its reset and update gates are sigmoids between 0 and 1; a tanh candidate proposes the new state",
+        "Its reset and update gates are sigmoids between 0 and 1, and a tanh candidate proposes the new state; "
+        "the update gate u is the share of the old state kept, and 1 minus u the share of the candidate written",
     )
 
 
@@ -62,10 +63,10 @@ def _weights_words(traj: GatedTrajectory, f: Forms) -> str:
             f"{f.num(float(g.w_h[0, 0]))} and bias {f.num(float(g.b[0]))}"
         )
     H, D = traj.hidden_size, traj.input_size
-    return (
-        f"Here the state has {H} units and each input {D} {'component' if D == 1 else 'components'}; "
-        f"every gate has its own weights"
-    )
+    inputs = "the input is a single number" if D == 1 else f"each input has {D} components"
+    h0 = [float(v) for v in traj.params.h0]
+    start = "" if all(f.digits(v) == f.digits(0.0) for v in h0) else f", and h starts at {f.vec(h0)}"
+    return f"Here the state has {H} units and {inputs}{start}"
 
 
 def _title(cfg: Config, traj: GatedTrajectory, f: Forms) -> Passage:
@@ -147,8 +148,8 @@ def _lstm_step(traj: GatedTrajectory, t: int, f: Forms) -> list[Clause]:
         )
     else:
         written = f"The input gates are {_one(f, ig)}, the candidates {_one(f, cand)}"
-        cell = f"So {sym('c', k)} is ({f.vec([float(v) for v in c])})"
-        output = f"The output gates are {_one(f, og)}, so {sym('h', k)} is ({f.vec([float(v) for v in h])})"
+        cell = f"So {sym('c', k)} is {f.vec([float(v) for v in c])}"
+        output = f"The output gates are {_one(f, og)}, so {sym('h', k)} is {f.vec([float(v) for v in h])}"
     return [
         Clause(sentence(forget), "forget"),
         Clause(sentence(written), "input"),
@@ -175,13 +176,14 @@ def _gru_step(traj: GatedTrajectory, t: int, f: Forms) -> list[Clause]:
         candidate = f"The candidate is {f.num(float(n[0]))}"
         kept, mixed = float(u[0] * prev[0]), float((1.0 - u[0]) * n[0])
         state = (
-            f"So {sym('h', k)} is {f.num(kept)} kept plus {f.num(mixed)} of the candidate: {f.num(float(h[0]))}"
+            f"So {sym('h', k)} is {f.num(kept)} kept plus {f.share(1.0 - float(u[0]))} of the candidate, "
+            f"{f.num(mixed)}: {f.num(float(h[0]))}"
             if not nothing_yet
             else f"So {sym('h', k)} is {f.share(1.0 - float(u[0]))} of the candidate: {f.num(float(h[0]))}"
         )
     else:
         candidate = f"The candidates are {_one(f, n)}"
-        state = f"So {sym('h', k)} is ({f.vec([float(v) for v in h])})"
+        state = f"So {sym('h', k)} is {f.vec([float(v) for v in h])}"
     return [
         Clause(sentence(reset), "reset"),
         Clause(sentence(update), "update"),
@@ -202,12 +204,20 @@ def _step(traj: GatedTrajectory, t: int, f: Forms) -> Passage:
 
 
 def _state_trend(f: Forms, traj: GatedTrajectory, letter: str, a: int, b: int) -> str:
+    """What ``letter`` (c or h) does over steps ``a..b``: from its value before them to its last, in a word."""
     values = traj.c if letter == "c" else traj.h
     assert values is not None
-    if traj.is_scalar:
-        before = float(values[a - 2, 0]) if a > 1 else float((traj.params.c0 if letter == "c" else traj.params.h0)[0])  # type: ignore[index]
-        return f"{letter} {trend_words(f, [float(values[k - 1, 0]) for k in range(a, b + 1)], before)}"
-    return f"{letter} moves on, to {f.vec([float(v) for v in values[b - 1]])}" + (f" at step {b}" if b > a else "")
+    if not traj.is_scalar:
+        return f"{letter} moves on, to {f.vec([float(v) for v in values[b - 1]])}" + (f" at step {b}" if b > a else "")
+    start = traj.params.c0 if letter == "c" else traj.params.h0
+    before = float(values[a - 2, 0]) if a > 1 else float(start[0])  # type: ignore[index]
+    run = [before, *(float(values[k - 1, 0]) for k in range(a, b + 1))]
+    end = run[-1]
+    if f.digits(before) == f.digits(end) and all(f.digits(v) == f.digits(end) for v in run):
+        return f"{letter} stays at {f.num(end)}"
+    steps = np.diff(run)
+    verb = "falls" if np.all(steps <= 0) else "rises" if np.all(steps >= 0) else "moves"
+    return f"{letter} {verb} from {f.num(before)} to {f.num(end)}"
 
 
 def _fast(traj: GatedTrajectory, first: int, f: Forms) -> list[Passage]:
@@ -222,8 +232,11 @@ def _fast(traj: GatedTrajectory, first: int, f: Forms) -> list[Passage]:
             if f.digits(lo) == f.digits(hi)
             else f"the {keep} gate moves between {f.num(lo)} and {f.num(hi)}"
         )
-        states = [_state_trend(f, traj, "c", a, b) if traj.c is not None else "", _state_trend(f, traj, "h", a, b)]
-        text = f"{span_words(a, b)}: {gate}; {join(states, ', and')}"
+        states = [
+            _state_trend(f, traj, "c", a, b) if traj.c is not None else "",
+            _state_trend(f, traj, "h", a, b),
+        ]
+        text = f"{span_words(a, b)}: {gate}; {join(states)}"
         title = f"t = {a}-{b}" if b > a else f"t = {a}"
         passages.append(Passage(f"steps_{a:02d}_{b:02d}", title, sections, (Clause(sentence(text)),)))
     return passages
@@ -254,7 +267,7 @@ def closing_lines(traj: GatedTrajectory, f: Forms) -> list[tuple[str, str]]:
         out.append(
             (
                 f"Along {along} alone, the {keep} gates of steps 2 to {T} multiply to {f.num(size, exact=True)}{most}: "
-                f"that much of {sym(state, 1)} reaches {sym(state, T)} directly",
+                f"{f.share(min(size, 1.0))} of {sym(state, 1)} survives that way to {sym(state, T)}",
                 f"{sym(state, 1)} → {sym(state, T)} directly: {keep} gates multiply to {f.screen(size)}",
             )
         )

@@ -33,9 +33,9 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
     gate = traj.gates[keep][:, 0]
     intro = [
         f"To learn from step 1, the error at step {T} has to travel back through every step",
-        f"In {article(ct.display)} {ct.display}, one path back runs along {line}: "
-        f"there, each step back multiplies it by the {keep} gate alone",
-        f"At step {T} it is 1",
+        f"In {article(ct.display)} {ct.display}, one path back runs along {line}: there, each step back "
+        f"multiplies the gradient by that step's {keep} gate and by nothing else, no weight and no slope",
+        f"At step {T} the factor is 1",
     ]
     passages = [Passage("intro", "Backpropagation through time", ("intro",), tuple(Clause(sentence(x)) for x in intro))]
     back = list(range(T - 1, 0, -1))
@@ -53,7 +53,8 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
         ks = rest[a - 1 : b]
         gs = join([f.num(float(gate[k]), True) for k in ks])
         text = (
-            f"Back to step{'s' if len(ks) > 1 else ''} {join([str(k) for k in ks])}: the {keep} gates are {gs}, "
+            f"Back to step{'s' if len(ks) > 1 else ''} {join([str(k) for k in ks])}: the {keep} gates of "
+            f"step{'s' if len(ks) > 1 else ''} {join([str(k + 1) for k in ks])} are {gs}, "
             f"and the product is {f.num(float(car[ks[-1] - 1]), True)} at step {ks[-1]}"
         )
         sections = tuple(f"back_{k:02d}" for k in ks)
@@ -61,20 +62,17 @@ def script(cfg: Config, runs: Sequence[Run]) -> Script:
             Passage(f"back_{ks[0]:02d}_{ks[-1]:02d}", f"t = {ks[0]}-{ks[-1]}", sections, (Clause(sentence(text)),))
         )
     lo, hi = float(gate[1:].min()), float(gate[1:].max())
-    everything = float(abs(traj.grad_to_last[0, 0, 0]))
+    full = traj.cell_grad_to_last if s == "c" else traj.grad_to_last
+    assert full is not None
+    everything = float(abs(full[0, 0, 0]))
     closing = [
-        f"Along {line}, the {keep} gates of steps 2 to {T} stayed between {f.num(lo)} and {f.num(hi)}, so the "
-        f"gradient {f.size_change(float(car[0]))} by step 1: {f.num(float(car[0]), True)}",
-        (
-            f"From {sym('h', 1)} through the gates, with {sym('c', 1)} held fixed, ∂{sym('h', T)}/∂{sym('h', 1)} is "
-            if s == "c"
-            else f"Through every path, ∂{sym('h', T)}/∂{sym('h', 1)} is "
-        )
-        + f.num(everything, True),
+        f"Along {line} alone, with the gates held fixed, the {keep} gates of steps 2 to {T} stayed between "
+        f"{f.num(lo)} and {f.num(hi)}, so the gradient {f.size_change(float(car[0]))} by step 1",
+        f"With every path, through the gates too, ∂{sym(s, T)}/∂{sym(s, 1)} is {f.num(everything, True)}",
     ]
     screen = [
-        f"along {line}: ∏ {keep} gates = {f.screen(float(car[0]))}",
-        f"{'through the gates' if s == 'c' else 'every path'}: ∂{sym('h', T)}/∂{sym('h', 1)} = {f.screen(everything)}",
+        f"along {line} alone: ∏ {keep} gates = {f.screen(float(car[0]))}",
+        f"every path: ∂{sym(s, T)}/∂{sym(s, 1)} = {f.screen(everything)}",
     ]
     passages.append(Passage("closing", "In short", ("closing",), tuple(Clause(sentence(x)) for x in closing)))
     return Script(tuple(passages), screen={"closing": tuple(screen)})
