@@ -75,6 +75,7 @@ class Played:
     problems: dict[str, list[str]] = field(default_factory=dict)
     numbers: dict[str, list[Any]] = field(default_factory=dict)
     intact: dict[str, bool] = field(default_factory=dict)
+    wires: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _engine_value(traj: Any, key: tuple[Any, ...]) -> float:
@@ -98,6 +99,11 @@ def played(request: pytest.FixtureRequest, manim_media_dir: Any) -> Played:
         record.numbers[section.name] = collect_numbers(scene)
         expected = {"title": (), "inputs": ()}.get(section.name, (GatedCellDiagram, GateStrip, GatedStateChart))
         record.intact[section.name] = all(any(isinstance(m, cls) for m in scene.mobjects) for cls in expected)
+        diagram = getattr(scene, "diagram", None)
+        if diagram is not None:
+            record.wires[section.name] = {
+                name: w[0].get_stroke_color().to_hex().upper() for name, w in diagram.wires.items()
+            }
 
     cls = get_scene_kind(cfg.scene).load_class(cfg.rnn.cell)
     assert cls is GatedUnrolledScene
@@ -137,6 +143,50 @@ def test_each_step_shows_its_own_gates_and_state(played: Played) -> None:
             assert ("c", t, 0) in keys
         # Nothing of another step's gates is left on screen.
         assert not {k for k in keys if k[0] == "gate" and k[2] != t}, t
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_every_beat_lights_its_wires_in_their_roles_colours(cell: str, manim_media_dir: Any) -> None:
+    """Each beat's wires end in their role's colour (a gate's wires in the gate's), the rest dim."""
+    from scenes.components.gated_cell import BEATS, gate_colour
+    from scenes.theme import get_theme
+
+    traj = build_spec(from_dict({"sequence": {"kind": "sine", "length": 3}, "rnn": {"cell": cell}})).runs[0].trajectory
+    th = get_theme("dark")
+    diagram = GatedCellDiagram(traj, th, 2)
+
+    def play(anim: Any) -> None:
+        anim.begin()
+        anim.interpolate(1.0)
+        anim.finish()
+
+    play(diagram.make_inputs_animation(0))
+    for beat in BEATS[cell]:
+        play(diagram.make_beat_animation(beat, 0))
+        lit = set(diagram.layout.beats[beat])
+        for name, (_, role) in diagram.layout.wires.items():
+            want = th.faint
+            if name in lit:
+                want = {"memory": th.memory, "hidden": th.text, "x": th.input}.get(role) or gate_colour(th, role)
+            got = diagram.wires[name][0].get_stroke_color().to_hex().upper()
+            assert got == want.upper(), (beat, name, role, got, want)
+
+
+def test_the_last_beat_of_a_step_lights_its_wires_in_their_roles_colours(played: Played) -> None:
+    """After step 1 the last beat's wires are lit (gate wires in the gate's colour), every other wire dim."""
+    from scenes.components.gated_cell import BEATS, gate_colour
+
+    scene = played.scene
+    th, layout = scene.theme, scene.diagram.layout
+    colours = played.wires["step_01"]
+    last = BEATS[played.trajectory.cell][-1]
+    lit = set(layout.beats[last])
+    for name, (_, role) in layout.wires.items():
+        if name in lit:
+            want = {"memory": th.memory, "hidden": th.text, "x": th.input}.get(role) or gate_colour(th, role)
+        else:
+            want = th.faint
+        assert colours[name] == want.upper(), (name, role, colours[name], want)
 
 
 def test_one_section_per_step_covering_the_video(played: Played) -> None:

@@ -93,7 +93,7 @@ class _Layout:
 
     boxes: dict[str, tuple[Point, str]]  # gate -> (centre, activation glyph)
     ops: dict[str, tuple[Point, str]]  # name -> (centre, glyph)
-    wires: dict[str, tuple[tuple[Point, ...], str]]  # name -> (corners, role: a gate, "memory", "hidden", "input")
+    wires: dict[str, tuple[tuple[Point, ...], str]]  # name -> (corners, role: a gate, "memory", "hidden", "x")
     beats: dict[str, tuple[str, ...]]  # beat -> wires lit
     ends: dict[str, tuple[Point, Any]]  # state label -> (anchor, direction of the label from it)
 
@@ -128,7 +128,7 @@ def _lstm_layout() -> _Layout:
             "c_tanh": (((tc, _TOP), (tc, _MID + 0.22)), "memory"),
             "tanh_show": (((tc, _MID - 0.22), (tc, _BOX + 0.2)), "memory"),
             "h_bus": (((-3.7, _BUS), (o, _BUS)), "hidden"),
-            "x_in": (((-1.65, _X_IN), (-1.65, _BUS)), "input"),
+            "x_in": (((-1.65, _X_IN), (-1.65, _BUS)), "x"),
             "bus_f": (((f, _BUS), (f, under)), "forget"),
             "bus_i": (((i, _BUS), (i, under)), "input"),
             "bus_g": (((g, _BUS), (g, under)), "candidate"),
@@ -174,7 +174,7 @@ def _gru_layout() -> _Layout:
             "keep_add": (((u + 0.2, _TOP), (n - 0.2, _TOP)), "memory"),
             "h_out": (((n + 0.2, _TOP), (3.7, _TOP)), "memory"),
             "h_bus": (((drop, _TOP), (drop, _BUS), (r, _BUS)), "hidden"),
-            "x_in": (((-2.9, _X_IN), (-2.9, _BUS)), "input"),
+            "x_in": (((-2.9, _X_IN), (-2.9, _BUS)), "x"),
             "bus_u": (((u, _BUS), (u, under)), "update"),
             "bus_n": (((n, _BUS), (n, under)), "candidate"),
             "bus_r": (((r, _BUS), (r, under)), "reset"),
@@ -366,7 +366,7 @@ class GatedCellDiagram(VGroup):
             anims.append(self.wires[name].animate.set_stroke(self.dim_colour).set_fill(self.dim_colour))
         for name in names:
             role = self.roles[name]
-            colour = {"memory": th.memory, "hidden": th.text, "input": th.input}.get(role) or gate_colour(th, role)
+            colour = {"memory": th.memory, "hidden": th.text, "x": th.input}.get(role) or gate_colour(th, role)
             anims.append(self.wires[name].animate.set_stroke(colour).set_fill(colour))
         self.lit = set(names)
         return anims
@@ -531,6 +531,9 @@ class GatedStateChart(VGroup):
             entries = [(f"{letter} {subscript(i + 1)}" if H > 1 else letter, unit[i]) for i in range(H)]
         self.legend = Legend(entries, theme)
         self.legend.next_to(self.panel.get_corner(UP + RIGHT), DOWN + LEFT, buff=0.14)
+        if self.legend.get_left()[0] < self.title.get_right()[0] + 0.3:
+            # No room beside the title: the legend takes its own row under it.
+            self.legend.next_to(self.title, DOWN, buff=0.1, aligned_edge=LEFT)
         self.add(self.panel, self.title, self.legend)
         labels = VGroup(
             *(make_number(v, precision, theme, size=SIZE_SMALL, colour=theme.muted) for v in sorted({lo, hi, 0.0}))
