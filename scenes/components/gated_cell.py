@@ -329,7 +329,7 @@ class GatedCellDiagram(VGroup):
             group.next_to(anchor, DOWN, buff=0.06)
         elif end == "h_out" and self.cell == "lstm":
             # Below its line: above it sit the tanh of c and the output's x.
-            group.next_to(anchor, DOWN, buff=0.12).align_to(anchor, RIGHT)
+            group.next_to(anchor, DOWN, buff=0.24 * self.k).align_to(anchor, RIGHT)
         elif x < 0:
             group.next_to(anchor, UP, buff=buff).align_to(anchor, LEFT)
         else:
