@@ -186,3 +186,46 @@ def test_the_corpus_covers_every_scene_activation_and_sequence() -> None:
     assert {c["rnn"]["activation"] for c in configs} == set(ACTS)
     assert {c["sequence"]["kind"] for c in configs} == set(KINDS)
     assert {len(c["rnn"]["w_h"]) if isinstance(c["rnn"]["w_h"], list) else 1 for c in configs} == {1, 2, 3, 4}
+
+
+def gated_corpus(n: int = 60) -> list[dict[str, Any]]:
+    """LSTM and GRU configs as plain data (unrolled H = 1..4, gradients, comparisons of cells), the same every run."""
+    rng = random.Random(13)
+    out: list[dict[str, Any]] = []
+    for i in range(n):
+        cell = ("lstm", "gru")[i % 2]
+        scene = ("unrolled", "unrolled", "gradients", "compare")[i % 4]
+        length = rng.choice([2, 3, 5, 8, 12, 20, 32])
+        kind = rng.choice(KINDS[:-1]) if i % 3 else "custom"
+        seq: dict[str, Any] = {"kind": kind, "length": length}
+        if kind == "custom":
+            seq = {"kind": "custom", "values": [1.0] + [0.0] * (length - 1)}
+        H = rng.choice([1, 1, 2, 4]) if scene == "unrolled" else 1
+        keep = "forget" if cell == "lstm" else "update"
+        gates: dict[str, Any] = {keep: {"b": rng.choice([0.0, 1.0, 2.0, 4.0]), "w_x": rng.choice([-4.0, 0.5, 1.0])}}
+        if H > 1:
+            gates[keep]["w_h"] = [[0.5 if r == c else 0.1 for c in range(H)] for r in range(H)]
+        rnn: dict[str, Any] = {"cell": cell, "gates": gates, "h0": rng.choice([0.0, 0.3, -0.2])}
+        cfg: dict[str, Any] = {
+            "scene": scene,
+            "sequence": seq,
+            "rnn": rnn,
+            "style": {"fast_after": rng.choice([1, 2, 4]), "precision": rng.choice([2, 2, 3])},
+        }
+        if scene == "compare":
+            rnn.pop("cell")
+            cfg["compare"] = {"field": "rnn.cell", "values": rng.choice([["rnn", "lstm", "gru"], ["lstm", "gru"]])}
+        out.append(cfg)
+    return out
+
+
+def test_gated_configs_break_no_reading_rule() -> None:
+    """The LSTM and GRU clips' words obey the same reading rules as the plain cell's."""
+    examples: list[str] = []
+    said = 0
+    for data in gated_corpus():
+        found = violations(data)
+        said += 1
+        examples += found[:2]
+    print(f"\n{said} gated configs, {len(examples)} violations")
+    assert not examples, "\n".join(examples[:20])

@@ -66,7 +66,7 @@ def _fast(runs: Sequence[Run], first: int, T: int, f: Forms) -> list[Passage]:
 
 
 def _reach(runs: Sequence[Run], T: int, f: Forms) -> Passage:
-    values = [f.num(reach(r), exact=True) for r in runs]
+    values = [f.amount(reach(r)) for r in runs]
     said = [
         f"How much does {sym('x', 1)} still matter at step {T}? How high h is does not say: what counts is how "
         f"much {sym('x', 1)} still moves it",

@@ -186,6 +186,12 @@ class Forms:
             return f"about {mantissa} in {round(scale):,}"
         return "less than 1 in a trillion"
 
+    def amount(self, v: float) -> str:
+        """A size as said: the number (``0.14``, ``1.50``), or below 0.01 a share (``about 3 in 10,000``),
+        which says a tiny value without a run of zeros or a power of ten."""
+        v = abs(float(v))
+        return self.share(v) if 0 < v < 0.01 else self.num(v, exact=True)
+
     def times(self, r: float) -> str:
         """A gain, ``r > 1``: ``about 1.8 times``, ``about 40 times``, ``about 2,000 times``,
         ``about 10 to the 40 times``.

@@ -26,6 +26,7 @@ from explainer.words.common import fast_groups, sequence_words, span_words, valu
 from explainer.words.forms import Forms, join, sentence, sym
 from explainer.words.unrolled import step_section
 from rnn_engine import GatedTrajectory
+from rnn_engine.activations import get_activation
 from scenes.inputs import Run
 from scenes.script import Clause, Passage, Script
 
@@ -58,9 +59,14 @@ def _weights_words(traj: GatedTrajectory, f: Forms) -> str:
     keep = traj.params.cell_type.keep_gate or ""
     g = traj.params.gate(keep)
     if traj.is_scalar:
+        b = float(g.b[0])
+        kept = "c" if traj.c is not None else "h"
+        # The gate's own activation (the engine's), at a pre-activation of the bias alone.
+        at_rest = float(get_activation(traj.params.cell_type.gate(keep).activation)(np.array([b]))[0])
         return (
             f"Here the {keep} gate has {sym('W', 'x')} {f.num(float(g.w_x[0, 0]))}, {sym('W', 'h')} "
-            f"{f.num(float(g.w_h[0, 0]))} and bias {f.num(float(g.b[0]))}"
+            f"{f.num(float(g.w_h[0, 0]))} and bias {f.num(b)}: with x and h at 0, the bias alone sets it to "
+            f"{f.num(at_rest)}, so it keeps {f.share(at_rest)} of {kept} by default"
         )
     H, D = traj.hidden_size, traj.input_size
     inputs = "the input is a single number" if D == 1 else f"each input has {D} components"
@@ -137,10 +143,12 @@ def _lstm_step(traj: GatedTrajectory, t: int, f: Forms) -> list[Clause]:
             f"write {f.num(float(write[0]))}"
         )
         kept = float(fg[0] * c_prev[0])
+        w = float(write[0])
+        sign = "plus" if w >= 0 else "minus"
         cell = (
             f"So {sym('c', k)} is {f.num(float(c[0]))}"
             if nothing_yet
-            else f"So {sym('c', k)} is {f.num(kept)} kept plus {f.num(float(write[0]))} written: {f.num(float(c[0]))}"
+            else f"So {sym('c', k)} is {f.num(kept)} kept {sign} {f.num(abs(w))} written: {f.num(float(c[0]))}"
         )
         output = (
             f"The output gate is {f.num(float(og[0]))}, so {sym('h', k)} is {f.num(float(og[0]))} times "
@@ -275,8 +283,13 @@ def closing_lines(traj: GatedTrajectory, f: Forms) -> list[tuple[str, str]]:
         s = float(np.max(np.abs(sens)))
         out.append(
             (
-                f"{sym('h', T)} still feels {sym('x', 1)}: a small change in {sym('x', 1)} moves it by "
-                f"{f.num(s, exact=True)} times as much" + ("" if traj.is_scalar else ", in the unit it moves most"),
+                f"{sym('h', T)} still feels {sym('x', 1)}: "
+                + (
+                    f"it moves {f.times(s)} as much as any small change in {sym('x', 1)}"
+                    if s >= 1
+                    else f"it moves by {f.amount(s)} of any small change in {sym('x', 1)}"
+                )
+                + ("" if traj.is_scalar else ", in the unit it moves most"),
                 f"∂{sym('h', T)}/∂{sym('x', 1)} = {f.screen(s)}",
             )
         )
