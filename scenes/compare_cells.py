@@ -24,7 +24,7 @@ import textwrap
 from typing import Any
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, FadeTransform, LaggedStart, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, LaggedStart, VGroup
 from manim.animation.animation import Animation
 
 from rnn_engine import GatedTrajectory
@@ -143,12 +143,6 @@ class CellsCompareScene(ExplainerScene):
         mob.next_to(frame.get_corner(UP + RIGHT), DOWN + LEFT, buff=0.17)
         return mob
 
-    def _swap_header(self, text: str) -> Animation:
-        new = self.header_row.title(text)
-        old = self.header
-        self.header = new
-        return FadeTransform(old, new)
-
     # -- storyboard -------------------------------------------------------------
     def construct(self) -> None:
         self._build()
@@ -160,8 +154,8 @@ class CellsCompareScene(ExplainerScene):
 
     def _intro(self) -> None:
         self.start_section("intro")
-        self.header = self.header_row.title(self.spec.title)
-        self.play(FadeIn(self.header), run_time=0.8)
+        header = self.header_row.set_title(self.spec.title)
+        self.play(FadeIn(header), run_time=0.8)
         self.play(LaggedStart(*(FadeIn(c, shift=0.1 * DOWN) for c in self.cards), lag_ratio=0.3), run_time=1.5)
         self.play(FadeIn(self.chart), run_time=0.8)
         self.wait(0.5)
@@ -171,7 +165,7 @@ class CellsCompareScene(ExplainerScene):
         budget = self.seconds_for_step(step)
         self.start_section(f"step_{step:02d}", f"t = {step}")
         anims: list[Animation] = [
-            self._swap_header(f"t = {step}"),
+            self.header_row.swap_title(f"t = {step}"),
             self.chart.make_grow_animation(t, run_time=0.7 * budget),
         ]
         for i in range(len(self.runs)):
@@ -188,7 +182,7 @@ class CellsCompareScene(ExplainerScene):
 
     def _reach(self) -> None:
         self.start_section("reach")
-        self.play(self._swap_header(f"what reaches step {self.steps}"), FadeOut(self.chart), run_time=0.8)
+        self.play(self.header_row.swap_title(f"what reaches step {self.steps}"), FadeOut(self.chart), run_time=0.8)
         self.play(*(FadeIn(b) for b in self.bars), run_time=0.8)
         # From the last step back, as the gradient travels; the three charts together.
         order = list(range(self.steps - 1, -1, -1))
@@ -205,7 +199,7 @@ class CellsCompareScene(ExplainerScene):
     def _summary(self) -> None:
         texts = self.spec.script.screen.get("summary", ())
         self.start_section("summary")
-        fades: list[Animation] = [self._swap_header("summary")]
+        fades: list[Animation] = [self.header_row.swap_title("summary")]
         fades += [FadeOut(c) for c in self.cards]
         fades += [FadeOut(r) for r in self.readouts if r is not None]
         self.play(*fades, run_time=0.8)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, FadeTransform, LaggedStart, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, LaggedStart, VGroup
 from manim.animation.animation import Animation
 
 from rnn_engine import GatedTrajectory
@@ -91,12 +91,6 @@ class GatedUnrolledScene(ExplainerScene):
         self.sequence_label = self.header_row.context(
             f"{self.cell_type.display}  ·  {self.run.sequence_label}  ·  {traj.steps} steps"
         )
-
-    def _swap_header(self, text: str) -> Animation:
-        new = self.header_row.title(text)
-        old = self.header
-        self.header = new
-        return FadeTransform(old, new)
 
     # -- the step's equations, numbers substituted ------------------------------
     def _line(self, text: str, colour: str, keys: list[tuple[tuple[Any, ...], float]]) -> Any:
@@ -262,7 +256,7 @@ class GatedUnrolledScene(ExplainerScene):
         th, tr, pr = self.theme, self.trajectory, self.precision
         self.start_section("inputs")
         self.play(*(FadeOut(p) for p in self.title_parts), run_time=0.8)
-        self.header = self.header_row.title("the input sequence")
+        header = self.header_row.set_title("the input sequence")
         values = [", ".join(_fmt(v, pr) for v in row) for row in tr.x]
         shown = values if len(values) <= 16 else [*values[:15], "…"]
         text = "x = " + "   ".join(f"({v})" if tr.input_size > 1 else v for v in shown)
@@ -274,7 +268,7 @@ class GatedUnrolledScene(ExplainerScene):
         ]
         row.move_to((0, 1.0, 0))
         self.input_row = row
-        self.play(FadeIn(self.header), FadeIn(self.sequence_label), run_time=0.6)
+        self.play(FadeIn(header), FadeIn(self.sequence_label), run_time=0.6)
         self.play(FadeIn(row, shift=0.1 * UP), run_time=1.0)
         self.wait(1.0)
 
@@ -284,7 +278,7 @@ class GatedUnrolledScene(ExplainerScene):
         self.add(self.diagram)
         self.play_beat(
             "build",
-            self._swap_header(f"one {self.cell_type.display} cell"),
+            self.header_row.swap_title(f"one {self.cell_type.display} cell"),
             FadeOut(self.input_row),
             self.diagram.make_build_animation(),
             run_time=2.0,
@@ -297,7 +291,7 @@ class GatedUnrolledScene(ExplainerScene):
         step = t + 1
         budget = self.seconds_for_step(step)
         self.start_section(f"step_{step:02d}", f"t = {step}")
-        header = self._swap_header(f"t = {step}")
+        header = self.header_row.swap_title(f"t = {step}")
         beats = BEATS[self.cell_type.name]
         if budget >= 1.2:
             share = 0.8 * budget / (len(beats) + 1)
@@ -335,7 +329,7 @@ class GatedUnrolledScene(ExplainerScene):
         texts = self.spec.script.screen.get("summary", ())
         self.start_section("summary")
         anims: list[Animation] = [
-            self._swap_header("summary"),
+            self.header_row.swap_title("summary"),
             self.diagram.make_clear_animation(),
             *self._clear_lines(),
         ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from manim import LEFT, RIGHT, FadeIn, FadeOut
+from manim import LEFT, RIGHT, FadeIn, FadeOut, FadeTransform
 from manim.animation.animation import Animation
 
 from scenes.components.callouts import pretty
@@ -71,6 +71,8 @@ class HeaderRow:
     ----------
     right
         The mobject now at the right end (``None`` before :meth:`context` or :meth:`swap_right`).
+    left
+        The heading now at the left end (``None`` before :meth:`set_title`).
     """
 
     def __init__(self, theme: Theme, *, left_width: float = 8.2, right_width: float = 5.0, buff: float = 0.5) -> None:
@@ -79,11 +81,23 @@ class HeaderRow:
         self.right_width = right_width
         self.buff = buff
         self.right: Any = None
+        self.left: Any = None
 
     def title(self, text: str, *, size: float = SIZE_HEADING, max_width: float | None = None) -> Any:
         """A heading placed at the left end (subscripts typeset: ``W_h`` -> ``Wₕ``)."""
         mob = make_text(pretty(text), self.theme, size=size, max_width=max_width or self.left_width)
         return mob.move_to((0, HEADER_Y, 0)).to_edge(LEFT, buff=self.buff)
+
+    def set_title(self, text: str) -> Any:
+        """A heading at the left end that becomes :attr:`left` (not yet shown)."""
+        self.left = self.title(text)
+        return self.left
+
+    def swap_title(self, text: str) -> Animation:
+        """The left end changes to ``text`` (a transform from :attr:`left`, set by :meth:`set_title`)."""
+        old, new = self.left, self.title(text)
+        self.left = new
+        return FadeTransform(old, new)
 
     def context(self, text: str, *, max_width: float | None = None) -> Any:
         """The muted context line at the right end (e.g. the sequence and its length); becomes :attr:`right`."""

@@ -29,7 +29,6 @@ from manim import (
     UP,
     FadeIn,
     FadeOut,
-    FadeTransform,
     LaggedStart,
     VGroup,
 )
@@ -88,13 +87,6 @@ class UnrolledScene(ExplainerScene):
         self.header_row = HeaderRow(th, left_width=5.0, right_width=8.0, buff=MARGIN_X)
         self.sequence_label = self.header_row.context(f"{self.run.sequence_label}  ·  {traj.steps} steps")
 
-    def _swap_header(self, text: str) -> Animation:
-        """The left end of the header row changes with what the section is about."""
-        new = self.header_row.title(text)
-        old = self.header
-        self.header = new
-        return FadeTransform(old, new)
-
     # -- storyboard -------------------------------------------------------------
     def construct(self) -> None:
         self._build_layout()
@@ -120,16 +112,16 @@ class UnrolledScene(ExplainerScene):
     def _inputs(self) -> None:
         self.start_section("inputs")
         self.play(*(FadeOut(p) for p in self.title_card.parts()), run_time=0.8)
-        self.header = self.header_row.title("the input sequence")
+        header = self.header_row.set_title("the input sequence")
         self.add(self.chain)
-        self.play(FadeIn(self.header), FadeIn(self.sequence_label), run_time=0.6)
+        self.play(FadeIn(header), FadeIn(self.sequence_label), run_time=0.6)
         self.play(self.chain.make_inputs_animation())
         self.wait(1.0)
 
     def _network(self) -> None:
         self.start_section("network")
         self.play_beat(
-            "build", self._swap_header("the unrolled network"), self.chain.make_build_animation(), run_time=2.0
+            "build", self.header_row.swap_title("the unrolled network"), self.chain.make_build_animation(), run_time=2.0
         )
         self.symbolic = self.equation.symbolic().move_to((0, self.eq_y, 0))
         self.play_beat("flow", self.chain.make_wave_animation(), run_time=1.6)
@@ -157,7 +149,7 @@ class UnrolledScene(ExplainerScene):
             self.play(self.chain.make_scroll_animation(first, run_time=scroll_time), run_time=scroll_time)
             self.chain.finish_scroll()
 
-        header = self._swap_header(f"t = {step}")
+        header = self.header_row.swap_title(f"t = {step}")
         if rest >= 1.2:
             # Beat by beat with the words: the step, the input term (the z line appears),
             # the memory term and the total (the z line stays), then f gives h.
@@ -208,7 +200,7 @@ class UnrolledScene(ExplainerScene):
     def _summary(self) -> None:
         texts = self.spec.script.screen.get("summary", ())
         self.start_section("summary")
-        anims: list[Animation] = [self.chain.make_focus_animation(None), self._swap_header("summary")]
+        anims: list[Animation] = [self.chain.make_focus_animation(None), self.header_row.swap_title("summary")]
         if self.current_eq is not None:
             anims.append(FadeOut(self.current_eq))
         anims.append(self.chart.make_reveal_animation(run_time=1.0))
