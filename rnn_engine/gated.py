@@ -1144,6 +1144,28 @@ class GatedTrajectory(_Picklable):
         v = self._batch.cell_grad_to_last
         return None if v is None else _first(v)
 
+    @cached_property
+    def kept(self) -> Array:
+        """(T, H): what the keep gate carries over of the memory: LSTM ``f ⊙ c_(t-1)``, GRU ``u ⊙ h_(t-1)``."""
+        ct = self.params.cell_type
+        keep = self.gates[ct.keep_gate or ""]
+        if ct.has_cell_state:
+            assert self.c is not None and self.params.c0 is not None
+            previous = np.vstack([self.params.c0[None], self.c[:-1]])
+        else:
+            previous = np.vstack([self.params.h0[None], self.h[:-1]])
+        with np.errstate(all="ignore"):
+            return _seal(keep * previous)
+
+    @cached_property
+    def written(self) -> Array:
+        """(T, H): what the step adds to the memory: LSTM ``i ⊙ g``, GRU ``(1 - u) ⊙ n``."""
+        g = self.gates
+        with np.errstate(all="ignore"):
+            if self.params.cell_type.has_cell_state:
+                return _seal(g["input"] * g["candidate"])
+            return _seal((1.0 - g["update"]) * g["candidate"])
+
     @property
     def carousel(self) -> Array:
         """(T, H): product of the keep gate (LSTM forget, GRU update) over steps t+1..T."""

@@ -795,3 +795,19 @@ def test_results_pickle_for_other_processes(cell: str) -> None:
         t2.params.gates["candidate"] = t2.params.gates["candidate"]  # type: ignore[index]
     b2 = pickle.loads(pickle.dumps(batch))
     np.testing.assert_array_equal(b2.sensitivity_to_last, batch.sensitivity_to_last)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_kept_plus_written_is_the_new_memory(cell: str) -> None:
+    """c_t = f c_(t-1) + i g (LSTM) and h_t = u h_(t-1) + (1 - u) n (GRU), term by term."""
+    rng = np.random.default_rng(5)
+    params = GatedParams.from_values(
+        cell, None, rng.uniform(-0.5, 0.5, 3), rng.uniform(-1, 1, 3) if cell == "lstm" else None
+    )
+    traj = run_gated(rng.uniform(-2, 2, (7, 1)), params)
+    memory = traj.c if cell == "lstm" else traj.h
+    g = traj.gates
+    keep = g["forget"] if cell == "lstm" else g["update"]
+    prev = np.vstack([(params.c0 if cell == "lstm" else params.h0)[None], memory[:-1]])
+    np.testing.assert_allclose(traj.kept, keep * prev, rtol=1e-15)
+    np.testing.assert_allclose(traj.kept + traj.written, memory, rtol=1e-12, atol=1e-15)

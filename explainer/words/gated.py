@@ -136,13 +136,13 @@ def _lstm_step(traj: GatedTrajectory, t: int, f: Forms) -> list[Clause]:
         forget = f"The forget {_gate_is(fg)} {_one(f, fg)}, but {sym('c', k - 1)} is 0: there is nothing to keep yet"
     else:
         forget = f"The forget {_gate_is(fg)} {_one(f, fg)}: keep {_keep_share(f, fg)} of {sym('c', k - 1)}"
-    write = ig * cand
+    write = traj.written[t]
     if scalar:
         written = (
             f"The input gate is {f.num(float(ig[0]))} and the candidate {f.num(float(cand[0]))}: "
             f"write {f.num(float(write[0]))}"
         )
-        kept = float(fg[0] * c_prev[0])
+        kept = float(traj.kept[t, 0])
         w = float(write[0])
         sign = "plus" if w >= 0 else "minus"
         cell = (
@@ -182,7 +182,7 @@ def _gru_step(traj: GatedTrajectory, t: int, f: Forms) -> list[Clause]:
         update = f"The update {_gate_is(u)} {_one(f, u)}: keep {_keep_share(f, u)} of {sym('h', k - 1)}"
     if traj.is_scalar:
         candidate = f"The candidate is {f.num(float(n[0]))}"
-        kept, mixed = float(u[0] * prev[0]), float((1.0 - u[0]) * n[0])
+        kept, mixed = float(traj.kept[t, 0]), float(traj.written[t, 0])
         state = (
             f"So {sym('h', k)} is {f.num(kept)} kept plus {f.share(1.0 - float(u[0]))} of the candidate, "
             f"{f.num(mixed)}: {f.num(float(h[0]))}"
