@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -201,11 +202,24 @@ def _part_files(out_dir: Path) -> list[Path]:
 
 
 def remove_own_staging(out_dir: Path) -> list[Path]:
-    """Remove the staging folders this process made in ``out_dir`` (a worker stopping early)."""
+    """Remove the staging folders this process made in ``out_dir`` (a worker stopping early).
+
+    A render cut short may still have threads writing into its folder (Manim's segment
+    encoders), by path. So each folder is first renamed, which makes every path a writer
+    holds point nowhere (its next file fails to open), and then removed; the new name
+    keeps the owner's pid, so :func:`clean_stale_staging` still finds what is left.
+    """
     removed = []
     for p in Path(out_dir).glob(".staging-*"):
         if staging_owner(p) == os.getpid() and p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
+            doomed = p
+            if not p.name.startswith(".staging-removing-"):
+                doomed = p.with_name(f".staging-removing-pid{os.getpid()}-{secrets.token_hex(4)}")
+                with contextlib.suppress(OSError):
+                    os.rename(p, doomed)
+            if not doomed.exists():  # the rename failed: remove it where it is
+                doomed = p
+            shutil.rmtree(doomed, ignore_errors=True)
             removed.append(p)
     return removed
 

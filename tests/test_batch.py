@@ -398,22 +398,34 @@ def test_interrupted_batch_leaves_only_complete_clips_and_resumes(tmp_path: Path
 
 
 WORKER_STOP = textwrap.dedent("""\
-    import os, signal, sys, time
+    import os, signal, sys, threading, time
     from pathlib import Path
     from explainer.batch import worker
     from explainer.output import staging_dir
     signal.signal(signal.SIGTERM, worker.on_sigterm)
     sweep_dir = Path(sys.argv[1])
 
+    def write_on(folder):  # an encoder thread still writing segments when the backstop fires
+        folder.mkdir()
+        n = 0
+        while True:
+            try:
+                (folder / f"{n}.mp4").write_bytes(b"x" * 4096)
+            except OSError:
+                return
+            n += 1
+
     def render(cfg, out_dir, **kw):
-        staging_dir(out_dir, "clip")
-        if sys.argv[2] in ("swallowed", "swallowed_and_stuck"):
+        stage = staging_dir(out_dir, "clip")
+        if sys.argv[2] == "swallowed_and_writing":
+            threading.Thread(target=write_on, args=(stage / "partial",), daemon=True).start()
+        if sys.argv[2] in ("swallowed", "swallowed_and_stuck", "swallowed_and_writing"):
             try:  # a render that catches the SystemExit and carries on, as Manim does in places
                 os.kill(os.getpid(), signal.SIGTERM)
                 time.sleep(0.5)
             except BaseException:
                 pass
-            if sys.argv[2] == "swallowed_and_stuck":
+            if sys.argv[2] in ("swallowed_and_stuck", "swallowed_and_writing"):
                 time.sleep(300)  # ... and then takes its time
         return None
 
@@ -429,7 +441,7 @@ WORKER_STOP = textwrap.dedent("""\
     """)
 
 
-@pytest.mark.parametrize("when", ["between_jobs", "swallowed", "swallowed_and_stuck"])
+@pytest.mark.parametrize("when", ["between_jobs", "swallowed", "swallowed_and_stuck", "swallowed_and_writing"])
 def test_a_stopped_worker_exits_and_leaves_no_staging_folder(tmp_path: Path, when: str) -> None:
     # SIGTERM outside the render must not become an exception the pool catches (the worker
     # would go on to the next job), and a render that swallows its SystemExit must not keep

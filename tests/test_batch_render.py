@@ -20,6 +20,7 @@ import pytest
 from test_batch import complete_or_absent, wait_for
 from test_batch_gallery import CHROMIUM, probe_gallery
 
+from explainer.output import pid_alive, staging_owner
 from explainer.sweep import load_sweep
 
 pytestmark = pytest.mark.slow
@@ -153,11 +154,19 @@ def test_killed_batch_resumes_and_a_failing_job_spares_the_others(tmp_path: Path
     finally:
         proc.kill()
         proc.wait()
+
     # The orphaned workers notice and stop, removing their staging folders.
     # Generous: on a loaded 2-core CI machine a worker may be mid-frame for a while.
-    wait_for(
-        lambda: not [p for p in sweep_dir.iterdir() if p.name.startswith(".staging")], 120, "the workers to clean up"
-    )
+    def left() -> list[Path]:
+        return [p for p in sweep_dir.iterdir() if p.name.startswith(".staging")]
+
+    try:
+        wait_for(lambda: not left(), 120, "the workers to clean up")
+    except AssertionError as exc:  # say what was left, whose, and what the batch printed
+        owners = {p.name: (o, o is not None and pid_alive(o)) for p in left() for o in [staging_owner(p)]}
+        contents = {p.name: sorted(str(q.relative_to(p)) for q in p.rglob("*"))[:20] for p in left()}
+        tail = (tmp_path / "batch.log").read_text(errors="replace")[-3000:]
+        raise AssertionError(f"{exc}: left {owners} (owner, alive); holding {contents}; log: {tail}") from None
     done = complete_or_absent(sweep_dir, sweep, killed=proc.pid)
     assert any(done.values()) and not all(done.values()), done
 

@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 
 from explainer.batch.jobs import JobResult, RenderFn
 from explainer.naming import printable
-from explainer.output import pid_alive, remove_own_staging, remove_tree
+from explainer.output import pid_alive, remove_own_staging, remove_tree, staging_owner
 
 __all__ = [
     "clean_dead_task_dirs",
@@ -51,13 +51,40 @@ _sweep_dir: Path | None = None
 _STOP_GRACE_SECONDS = 5.0
 
 
+#: How long :func:`_exit_now` keeps removing its staging folders (an encoder thread of a
+#: render cut short may still be writing into one) and then waits for the finalizers.
+_REMOVE_SECONDS = 2.0
+_FINALIZE_SECONDS = 2.0
+
+
+def _remove_own_staging_settled(sweep_dir: Path) -> None:
+    """Remove this worker's staging folders until none is left.
+
+    When the backstop stops a render that did not unwind, Manim's encoder threads may
+    still write into the folder while it is removed; ``rmtree`` then leaves the folder
+    behind (a file created after it listed the folder), and this worker is about to
+    exit, so nobody else would remove it until the next run. So: remove, look, repeat.
+    """
+    deadline = time.monotonic() + _REMOVE_SECONDS
+    while True:
+        with contextlib.suppress(Exception):
+            remove_own_staging(sweep_dir)
+        left = [p for p in sweep_dir.glob(".staging-*") if staging_owner(p) == os.getpid()]
+        if not left or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
 def _exit_now() -> NoReturn:
     """Stop this worker: remove any staging folder it still owns, then exit without unwinding."""
     if _sweep_dir is not None:
-        with contextlib.suppress(Exception):
-            remove_own_staging(_sweep_dir)
+        _remove_own_staging_settled(_sweep_dir)
     # Release the semaphores this process created (tqdm makes one), which a bare _exit
-    # would leave for the resource tracker to complain about.
+    # would leave for the resource tracker to complain about. A finalizer can block (a
+    # queue's, on a lock the interrupted main thread held): the exit must not wait on it.
+    hard_stop = threading.Timer(_FINALIZE_SECONDS, os._exit, args=(143,))
+    hard_stop.daemon = True
+    hard_stop.start()
     with contextlib.suppress(Exception):
         from multiprocessing import util
 
