@@ -248,9 +248,34 @@ class ExplainerScene(MovingCameraScene):
             self.wait(self._whole_frames(need - run_time))
 
     def _whole_frames(self, seconds: float) -> float:
-        """``seconds`` rounded up to whole frames: a hold is never cut short of the words by rounding."""
+        """A wait's run time that draws ``ceil(seconds * fps)`` frames exactly: a hold is never cut short by rounding.
+
+        ``n / fps`` alone is not enough: Manim draws a held frame ``int(run_time * fps)``
+        times and an animated wait (an updater runs) once per ``np.arange(0, run_time, 1 /
+        fps)`` step, and for some ``n`` (123 at 60 fps) ``(n / fps) * fps`` is just below
+        ``n`` in floating point, so a held screen lost its last frame and its section
+        ended before its words. The run time returned is nudged by ulps until the way
+        this wait will be drawn gives ``n`` frames.
+        """
         fps = float(config.frame_rate)
-        return math.ceil(seconds * fps - 1e-6) / fps
+        dt = 1 / fps
+        n = max(1, math.ceil(seconds * fps - 1e-6))
+        run_time = n / fps
+        if self._next_wait_is_frozen():
+            while int(run_time / dt) < n:  # held: int(run_time / dt) frames
+                run_time = math.nextafter(run_time, math.inf)
+        else:
+            while math.ceil(run_time / dt) > n:  # animated: len(np.arange(0, run_time, dt)) frames
+                run_time = math.nextafter(run_time, 0.0)
+        return run_time
+
+    def _next_wait_is_frozen(self) -> bool:
+        """Whether a plain ``wait()`` now would hold one frame (Manim's ``should_update_mobjects``, negated)."""
+        return not (
+            self.always_update_mobjects
+            or self.updaters
+            or any(m.has_time_based_updater() for m in self.get_mobject_family_members())
+        )
 
     def words_seconds(self, name: str) -> float:
         """The least time section ``name`` must last for its words (its share of its passage)."""
