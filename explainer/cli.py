@@ -33,6 +33,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {printable(message)}\n")
 
 
+JOBS_HELP = "worker processes drawing this one clip (default 1; the same frames, split by play; mp4, webm and mov only)"
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of workers, not {text!r}") from None
+    if not 1 <= n <= 256:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 256, not {n}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The same commands answer as `render.py` (from a checkout) or `rnn-explainer` (installed).
     prog = "rnn-explainer" if Path(sys.argv[0]).name == "rnn-explainer" else "render.py"
@@ -46,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", dest="fmt", choices=FORMATS, help="mp4 (default), webm, gif, mov, png")
     r.add_argument("-o", "--output-dir", type=Path, default=Path("out"), help="output folder (default out/)")
     r.add_argument("--force", action="store_true", help="render even if an up-to-date clip exists")
+    r.add_argument("-j", "--jobs", type=_jobs, default=1, help=JOBS_HELP)
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     b = sub.add_parser("batch", help="render every clip of a sweep file")
@@ -63,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-q", "--quality", choices=QUALITY_NAMES, help=QUALITY_HELP)
     s.add_argument("-o", "--output-dir", type=Path, default=Path("out"), help="output folder (default out/)")
     s.add_argument("--force", action="store_true", help="render and build even if up to date")
+    s.add_argument("-j", "--jobs", type=_jobs, default=1, help=JOBS_HELP)
     s.add_argument("--group-fast", action="store_true", default=None, help="one slide per run of fast steps")
     s.add_argument("--no-reversed", action="store_true", help="skip the reversed videos (Qt presenter's back key)")
     s.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -182,7 +197,13 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"  {seconds:6.1f} s  {title}", file=sys.stderr, flush=True)
 
     result = render_clip(
-        cfg, args.output_dir, quality=args.quality, fmt=args.fmt, force=args.force, on_section=progress
+        cfg,
+        args.output_dir,
+        quality=args.quality,
+        fmt=args.fmt,
+        force=args.force,
+        on_section=progress,
+        workers=args.jobs,
     )
     verb = "up to date" if result.status == "cached" else f"rendered in {result.render_seconds:.1f} s"
     print(f"{cfg.name}: {verb} -> {args.output_dir / cfg.name}/")
@@ -213,6 +234,7 @@ def cmd_slides(args: argparse.Namespace) -> int:
             group_fast_steps=group,
             reversed_copies=cfg.slides.reversed and not args.no_reversed,
             on_section=progress,
+            workers=args.jobs,
         )
     except MissingAssetsError as exc:
         raise UsageError(str(exc)) from None

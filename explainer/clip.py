@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import platform
 import re
 import time
@@ -39,6 +40,7 @@ from explainer.output import (
     remove_tree,
     staging_dir,
 )
+from explainer.split.render import Drawing
 from explainer.words import script_markdown, take_name
 from explainer.words.captions import place_cues, srt_text
 from scenes.theme import get_theme
@@ -51,6 +53,9 @@ __all__ = ["ClipResult", "cached_result", "clip_file_names", "clip_hash", "code_
 ROOT = Path(__file__).resolve().parent.parent
 #: Formats that carry sound (gif and png have none: a narrated config renders them silent).
 AUDIO_FORMATS = ("mp4", "webm", "mov")
+#: Formats a clip can be drawn in by several workers (joined by remuxing; a gif is
+#: re-encoded with one palette, a png is one frame).
+SPLIT_FORMATS = ("mp4", "webm", "mov")
 
 #: The source that decides what a clip looks like: the engine, the scenes, and the
 #: render path from config to files.
@@ -218,6 +223,11 @@ def cached_result(cfg: Config, out_dir: Path, quality: str | None = None, fmt: s
     return ClipResult(cfg.name, "cached", digest, files, float(meta.get("duration", 0.0)), 0.0)
 
 
+def _x264_options() -> dict[str, str]:
+    threads = os.environ.get("RNN_EXPLAINER_X264_THREADS", "").strip()
+    return {"threads": threads} if threads.isdigit() else {}
+
+
 def _manim_settings(media: Path, name: str, quality: str, fmt: str, quiet: bool) -> dict[str, Any]:
     width, height, fps = QUALITIES[quality]
     return {
@@ -239,6 +249,11 @@ def _manim_settings(media: Path, name: str, quality: str, fmt: str, quiet: bool)
         # of 1 the render thread waits at the end of every play() (default.yaml at -q h: render /
         # encode floor 1.46 -> ~1.3). Costs up to 4 x 8 queued frames of memory (~260 MB at 1080p).
         "max_inflight_encoders": 4,
+        # x264's own threads by default (Manim's setting). They make its output vary a little
+        # from run to run (two serial renders of default.yaml differed in one play of 77, by
+        # up to 56 levels); RNN_EXPLAINER_X264_THREADS=1 gives the same pixels every time, for
+        # a serial or a split render, at a cost (default.yaml at -q h: 154 s against 117 s).
+        "video_encoder_options": _x264_options() if fmt == "mp4" else {},
         "progress_bar": "none",  # per-section progress is ours (on_section); Manim's bars are per play()
         "verbosity": "ERROR" if quiet else "WARNING",
         "log_to_file": False,
@@ -312,6 +327,43 @@ def _thumbnail(video: Path, at: float, dst: Path) -> None:
         chosen.to_image().save(dst, format="PNG")
 
 
+def _draw_serial(
+    scene_cls: Any,
+    spec: Any,
+    media: Path,
+    name: str,
+    quality: str,
+    fmt: str,
+    quiet: bool,
+    on_section: Callable[[str, float], None] | None,
+    started: float,
+) -> Drawing:
+    """Build and draw the whole scene in this process (Manim's own path)."""
+    from manim import tempconfig
+
+    with (
+        tempconfig(_manim_settings(media, name, quality, fmt, quiet)),
+        _counting_short_animations(QUALITIES[quality][2]) as short,
+    ):
+        scene = scene_cls(spec)
+        if on_section is not None:
+            scene.section_listeners.append(
+                lambda _scene, record: on_section(record.title, time.perf_counter() - started)
+            )
+        scene.render()
+        writer = scene.renderer.file_writer
+        rendered = Path(writer.image_file_path if fmt == "png" else writer.movie_file_path)
+    return Drawing(
+        video=rendered,
+        timeline=tuple(scene.timeline),
+        beat_times=dict(scene.beat_times),
+        thumbnail_time=float(scene.thumbnail_time),
+        plays=tuple(scene.plays),
+        drawn_by=(0,) * len(scene.plays),
+        short=(short.count, short.added),
+    )
+
+
 def render_clip(
     cfg: Config,
     out_dir: Path,
@@ -320,10 +372,13 @@ def render_clip(
     force: bool = False,
     quiet: bool = False,
     on_section: Callable[[str, float], None] | None = None,
+    workers: int = 1,
 ) -> ClipResult:
     """Render ``cfg`` into ``out_dir/<name>/`` (or return the cached clip).
 
     ``on_section(title, seconds_since_start)`` is called as each section finishes rendering.
+    ``workers`` above 1 draws the video with that many processes
+    (:mod:`explainer.split.render`): the same frames, in less time on more cores.
     """
     quality, fmt = _resolved(cfg, quality, fmt)
     out_dir = Path(out_dir)
@@ -358,29 +413,43 @@ def render_clip(
         media = stage / "media"
         ready = stage / "ready"
         ready.mkdir()
-        from manim import tempconfig
-
-        with (
-            tempconfig(_manim_settings(media, name, quality, fmt, quiet)),
-            _counting_short_animations(QUALITIES[quality][2]) as short,
-        ):
-            scene = scene_cls(spec)
+        t_scene = time.perf_counter()
+        split = workers > 1 and fmt in SPLIT_FORMATS
+        if split:
+            per_section = None
             if on_section is not None:
-                scene.section_listeners.append(
-                    lambda _scene, record: on_section(record.title, time.perf_counter() - started)
-                )
-            t_scene = time.perf_counter()
-            scene.render()
-            timings["scene"] = time.perf_counter() - t_scene
-            writer = scene.renderer.file_writer
-            rendered = Path(writer.image_file_path if fmt == "png" else writer.movie_file_path)
-        sections = [Section(r.title, r.start, r.end, r.caption) for r in scene.timeline]
-        times = _passage_times(spec.script, scene.timeline)
+                report = on_section
+
+                def per_section(title: str) -> None:
+                    report(title, time.perf_counter() - started)
+
+            from explainer.split.render import draw_split
+
+            drawing = draw_split(
+                spec,
+                cfg.scene,
+                cfg.scene_cell,
+                media,
+                name,
+                quality,
+                fmt,
+                workers,
+                quiet=quiet,
+                on_section=None
+                if on_section is None
+                else lambda title: on_section(title, time.perf_counter() - started),
+            )
+        else:
+            drawing = _draw_serial(scene_cls, spec, media, name, quality, fmt, quiet, on_section, started)
+        timings["scene"] = time.perf_counter() - t_scene
+        rendered = drawing.video
+        sections = [Section(r.title, r.start, r.end, r.caption) for r in drawing.timeline]
+        times = _passage_times(spec.script, drawing.timeline)
         starts: list[list[float]] | None = None
         if spoken is not None:
             from explainer.narration import clause_starts
 
-            starts = clause_starts(spec.script, scene.timeline, scene.beat_times)
+            starts = clause_starts(spec.script, list(drawing.timeline), drawing.beat_times)
         cues = [
             cue
             for i, (p, (t0, t1)) in enumerate(zip(spec.script.passages, times, strict=True))
@@ -430,7 +499,7 @@ def render_clip(
                 rendered.replace(video)
             files["video"] = video
             info = probe_video(video)
-            thumb_at = min(max(0.0, float(getattr(scene, "thumbnail_time", info["duration"]))), info["duration"])
+            thumb_at = min(max(0.0, drawing.thumbnail_time), info["duration"])
             files["thumbnail"] = ready / names["thumbnail"]
             _thumbnail(video, thumb_at, files["thumbnail"])
         files["srt"] = ready / names["srt"]
@@ -451,6 +520,7 @@ def render_clip(
             "video": info,
             "duration": info["duration"],
             "render_seconds": round(render_seconds, 3),
+            "workers": workers if split else 1,
             "timings": {stage: round(seconds, 3) for stage, seconds in timings.items()},
             "config": cfg.to_dict(),
             "source": str(cfg.source) if cfg.source is not None else None,
@@ -485,8 +555,11 @@ def render_clip(
         files["metadata"] = ready / names["metadata"]
         atomic_write_text(files["metadata"], json_text(meta))
         placed = publish(files, out_dir / name)
-        note = short.note(quality)
-        notes = (note,) if note else ()
+        short = _ShortAnimations(QUALITIES[quality][2])
+        short.count, short.added = drawing.short
+        notes = tuple(n for n in (short.note(quality),) if n)
+        if workers > 1 and not split:
+            notes += (f"{fmt} clips render in one process (-j applies to {', '.join(SPLIT_FORMATS)})",)
         return ClipResult(name, "rendered", digest, placed, float(info["duration"]), render_seconds, notes)
     finally:
         remove_tree(stage)

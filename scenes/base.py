@@ -36,6 +36,7 @@ from manim.utils.iterables import list_update
 
 from scenes.inputs import Run, SceneSpec
 from scenes.redraw import RedrawPlan, changed_mobjects, draw_order, updating_mobjects
+from scenes.share import Share
 from scenes.theme import Theme, get_theme
 
 __all__ = ["ExplainerScene", "SectionRecord", "SectionListener", "slugify"]
@@ -118,6 +119,11 @@ class ExplainerScene(MovingCameraScene):
         Seconds into the video of a representative frame; subclasses set it.
     section_listeners
         Callables ``(scene, record)`` run whenever a section closes.
+    share
+        In a worker of a split render, which plays it draws (the others are skipped);
+        ``None`` draws every play.
+    plays
+        ``(frames, held)`` of every play so far.
     """
 
     def __init__(self, spec: SceneSpec, **kwargs: Any) -> None:
@@ -133,6 +139,11 @@ class ExplainerScene(MovingCameraScene):
         self._open: tuple[str, str, float, str] | None = None
         self._section_names: set[str] = set()
         self._redraw: RedrawPlan | None = None
+        #: Set before ``render()`` in a worker of a split render: which plays it draws.
+        self.share: Share | None = None
+        #: Every play so far, in order: its frames and whether it held one frame.
+        self.plays: list[tuple[int, bool]] = []
+        self._cost_so_far = 0.0
         super().__init__(**kwargs)
 
     # -- pacing -------------------------------------------------------------
@@ -173,9 +184,23 @@ class ExplainerScene(MovingCameraScene):
         """
         renderer: Any = self.renderer
         before = float(renderer.time)
+        share = self.share
+        if share is not None:
+            # Manim resets ``skip_animations`` to this at the start of every play.
+            renderer._original_skipping_status = not share.draws(self._cost_so_far)
         super().play(*args, **kwargs)
+        held = bool(self.is_current_animation_frozen_frame())
         if renderer.skip_animations:
-            renderer.time = _drawn_clock(before, float(self.duration), self.is_current_animation_frozen_frame())
+            renderer.time = _drawn_clock(before, float(self.duration), held)
+            if not held:
+                # A drawn play ends by running every updater once more (``update_mobjects(0)``);
+                # a skipped one does not, and a mobject with an updater would start the
+                # next play in a different state (a split render's frames would differ).
+                self.update_mobjects(0)
+        frames = round((float(renderer.time) - before) * config.frame_rate)
+        self.plays.append((frames, held))
+        if share is not None:
+            self._cost_so_far += share.cost(frames, held)
 
     # -- drawing ------------------------------------------------------------------
     def get_moving_and_static_mobjects(self, animations: Any) -> tuple[list[Any], list[Any]]:

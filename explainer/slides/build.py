@@ -105,6 +105,7 @@ def build_slides(
     reversed_copies: bool = True,
     quiet: bool = False,
     on_section: Callable[[str, float], None] | None = None,
+    workers: int = 1,
 ) -> SlidesResult:
     """Render ``cfg`` (or reuse its up-to-date clip) and write its lecture deck under ``out_dir/<name>/``.
 
@@ -129,8 +130,8 @@ def build_slides(
         deck and the PPTX do not use them). They are most of the build time: without them, a deck of a
         clip whose sections all start on clean keyframes is made without decoding a frame, and the
         presentation file names each slide's own video as its reversed one.
-    quiet, on_section
-        Passed to :func:`explainer.clip.render_clip`.
+    quiet, on_section, workers
+        Passed to :func:`explainer.clip.render_clip` (``workers``: processes drawing the clip).
 
     Raises
     ------
@@ -155,10 +156,19 @@ def build_slides(
         )
         timeline_dir = out_dir / cfg.name / "slides" / "timeline"
         clip = render_clip(
-            silent, timeline_dir, quality=quality, fmt="mp4", force=force, quiet=quiet, on_section=on_section
+            silent,
+            timeline_dir,
+            quality=quality,
+            fmt="mp4",
+            force=force,
+            quiet=quiet,
+            on_section=on_section,
+            workers=workers,
         )
     else:
-        clip = render_clip(cfg, out_dir, quality=quality, fmt="mp4", force=force, quiet=quiet, on_section=on_section)
+        clip = render_clip(
+            cfg, out_dir, quality=quality, fmt="mp4", force=force, quiet=quiet, on_section=on_section, workers=workers
+        )
     meta = json.loads(Path(clip.files["metadata"]).read_text(encoding="utf-8"))
     video = Path(clip.files["video"])
     width, height, fps = QUALITIES[meta["quality"]]

@@ -1,11 +1,12 @@
-"""One clip across several workers (issue 14): how its animations are divided into ranges.
+"""One clip across several workers (issue 14).
 
-Only the planner exists so far (:mod:`explainer.split.plan`); the split render itself
-(workers that build the whole scene and draw one range each) is not built yet.
+:mod:`scenes.share` decides which plays each worker draws;
+:mod:`explainer.split.render` runs the workers (processes here, or Dask tasks) and joins
+their partial movies into the clip's silent video without re-encoding.
 """
 
 from __future__ import annotations
 
-from explainer.split.plan import Plan, plan_ranges, predicted_speedup
+from scenes.share import Share
 
-__all__ = ["Plan", "plan_ranges", "predicted_speedup"]
+__all__ = ["Share"]
