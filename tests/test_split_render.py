@@ -6,6 +6,7 @@ sidecars (sections, captions) come from the same timeline and must be equal too.
 
 from __future__ import annotations
 
+import faulthandler
 import hashlib
 import json
 import multiprocessing
@@ -103,11 +104,18 @@ def test_a_killed_worker_fails_the_render_and_leaves_the_previous_clip(tmp_path:
     def kill_one(title: str, seconds: float) -> None:
         if not killed:
             child = multiprocessing.active_children()[0]
-            killed.append(child.pid or 0)
-            os.kill(child.pid or 0, signal.SIGKILL)
+            assert child.pid is not None and child.name.startswith("split-")
+            killed.append(child.pid)
+            os.kill(child.pid, signal.SIGKILL)
 
-    with pytest.raises(SplitError, match=r"^split render: worker [12] of 2 was killed by signal 9 before it finished"):
-        render_clip(cfg, out, quality="l", quiet=True, force=True, workers=2, on_section=kill_one)
+    # A parent that misses the death waits forever: fail loudly (tracebacks, worker exits) instead.
+    faulthandler.dump_traceback_later(240, exit=True)
+    try:
+        died = r"^split render: worker [12] of 2 was killed by signal 9 before it finished"
+        with pytest.raises(SplitError, match=died):
+            render_clip(cfg, out, quality="l", quiet=True, force=True, workers=2, on_section=kill_one)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
     assert killed
     assert multiprocessing.active_children() == []  # the other worker was stopped
     assert _published(out, cfg.name) == before  # nothing published over the good clip

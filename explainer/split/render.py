@@ -246,6 +246,39 @@ def join_movies(parts: Sequence[str | Path], dst: Path) -> None:
         manifest.unlink(missing_ok=True)
 
 
+def _drain(
+    k: int,
+    conn: Connection,
+    workers: int,
+    passed: list[int],
+    titles: list[str],
+    results: dict[int, PartResult],
+) -> str:
+    """Read every message worker ``k`` has sent: ``"done"`` once its result has come,
+    ``"gone"`` if its pipe has closed without it, else ``"more"`` (it is still working).
+
+    A pipe whose writer has gone reads as end-of-file, and ``poll()`` keeps saying
+    "ready" for it, so end-of-file must end the worker, never lead to polling again.
+    """
+    while True:
+        try:
+            if not conn.poll():
+                return "more"
+            message = conn.recv()
+        except (EOFError, OSError):
+            return "gone"
+        kind = message[0]
+        if kind == "section":
+            passed[k] += 1
+            if k == 0:
+                titles.append(message[1])
+        elif kind == "done":
+            results[k] = message[1]
+            return "done"
+        else:
+            raise SplitError(f"split render: worker {k + 1} of {workers} failed: {message[1]}")
+
+
 def draw_split(
     spec: Any,
     scene: str,
@@ -299,25 +332,15 @@ def draw_split(
             waiting = list(open_conns.values()) + [procs[k].sentinel for k in open_conns]
             ready = set(wait(waiting))
             for k, conn in list(open_conns.items()):
-                if conn in ready or procs[k].sentinel in ready:
-                    while k in open_conns and conn.poll():
-                        try:
-                            message = conn.recv()
-                        except (EOFError, OSError):
-                            break
-                        kind = message[0]
-                        if kind == "section":
-                            passed[k] += 1
-                            if k == 0:
-                                titles.append(message[1])
-                        elif kind == "done":
-                            results[k] = message[1]
-                            del open_conns[k]
-                        else:
-                            raise SplitError(f"split render: worker {k + 1} of {workers} failed: {message[1]}")
-                    if k in open_conns and procs[k].sentinel in ready and not conn.poll():
-                        procs[k].join()
-                        raise _died(k, workers, procs[k].exitcode)
+                if conn not in ready and procs[k].sentinel not in ready:
+                    continue
+                state = _drain(k, conn, workers, passed, titles, results)
+                if state == "done":
+                    del open_conns[k]
+                elif state == "gone" or procs[k].sentinel in ready:
+                    # Ended without its result: killed, or died before it could send one.
+                    procs[k].join(_STOP_SECONDS)
+                    raise _died(k, workers, procs[k].exitcode)
             # A section is finished when every worker has played past it.
             while on_section is not None and reported < min(min(passed), len(titles)):
                 on_section(titles[reported])
