@@ -18,18 +18,17 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import platform
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from explainer.media import QUALITIES
+from explainer.media import QUALITIES, encoder_options
 from explainer.output import (
     Section,
     atomic_write_text,
@@ -172,10 +171,14 @@ def _resolved(cfg: Config, quality: str | None, fmt: str | None) -> tuple[str, s
     return quality or cfg.output.quality, fmt or cfg.output.format
 
 
-def clip_hash(cfg: Config, quality: str | None = None, fmt: str | None = None) -> str:
+def clip_hash(
+    cfg: Config, quality: str | None = None, fmt: str | None = None, encoder: Mapping[str, str] | None = None
+) -> str:
     quality, fmt = _resolved(cfg, quality, fmt)
+    extra = {} if encoder is None else {"encoder": dict(encoder)}
     payload = json.dumps(
         {
+            **extra,
             "config": cfg.to_dict(),
             "quality": quality,
             "format": fmt,
@@ -223,12 +226,9 @@ def cached_result(cfg: Config, out_dir: Path, quality: str | None = None, fmt: s
     return ClipResult(cfg.name, "cached", digest, files, float(meta.get("duration", 0.0)), 0.0)
 
 
-def _x264_options() -> dict[str, str]:
-    threads = os.environ.get("RNN_EXPLAINER_X264_THREADS", "").strip()
-    return {"threads": threads} if threads.isdigit() else {}
-
-
-def _manim_settings(media: Path, name: str, quality: str, fmt: str, quiet: bool) -> dict[str, Any]:
+def _manim_settings(
+    media: Path, name: str, quality: str, fmt: str, quiet: bool, encoder: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     width, height, fps = QUALITIES[quality]
     return {
         "media_dir": str(media),
@@ -249,11 +249,11 @@ def _manim_settings(media: Path, name: str, quality: str, fmt: str, quiet: bool)
         # of 1 the render thread waits at the end of every play() (default.yaml at -q h: render /
         # encode floor 1.46 -> ~1.3). Costs up to 4 x 8 queued frames of memory (~260 MB at 1080p).
         "max_inflight_encoders": 4,
-        # x264's own threads by default (Manim's setting). They make its output vary a little
-        # from run to run (two serial renders of default.yaml differed in one play of 77, by
-        # up to 56 levels); RNN_EXPLAINER_X264_THREADS=1 gives the same pixels every time, for
-        # a serial or a split render, at a cost (default.yaml at -q h: 154 s against 117 s).
-        "video_encoder_options": _x264_options() if fmt == "mp4" else {},
+        # output.encoder's options (explainer.media.encoder_options). x264 keeps its own threads
+        # unless RNN_EXPLAINER_X264_THREADS says otherwise: they make its output vary a little from
+        # run to run (two serial renders of default.yaml differed in one play of 77, by up to 56
+        # levels); 1 thread gives the same pixels every time, serial or split, at a cost in time.
+        "video_encoder_options": dict(encoder or {}),
         "progress_bar": "none",  # per-section progress is ours (on_section); Manim's bars are per play()
         "verbosity": "ERROR" if quiet else "WARNING",
         "log_to_file": False,
@@ -337,12 +337,13 @@ def _draw_serial(
     quiet: bool,
     on_section: Callable[[str, float], None] | None,
     started: float,
+    encoder: Mapping[str, str],
 ) -> Drawing:
     """Build and draw the whole scene in this process (Manim's own path)."""
     from manim import tempconfig
 
     with (
-        tempconfig(_manim_settings(media, name, quality, fmt, quiet)),
+        tempconfig(_manim_settings(media, name, quality, fmt, quiet, encoder)),
         _counting_short_animations(QUALITIES[quality][2]) as short,
     ):
         scene = scene_cls(spec)
@@ -373,22 +374,26 @@ def render_clip(
     quiet: bool = False,
     on_section: Callable[[str, float], None] | None = None,
     workers: int = 1,
+    encoder: Mapping[str, str] | None = None,
 ) -> ClipResult:
     """Render ``cfg`` into ``out_dir/<name>/`` (or return the cached clip).
 
     ``on_section(title, seconds_since_start)`` is called as each section finishes rendering.
     ``workers`` above 1 draws the video with that many processes
     (:mod:`explainer.split.render`): the same frames, in less time on more cores.
+    ``encoder`` replaces the x264 options ``output.encoder`` names (benchmarks measure other
+    settings with it); it is part of the cache key.
     """
     quality, fmt = _resolved(cfg, quality, fmt)
     out_dir = Path(out_dir)
-    if not force:
+    if not force and encoder is None:
         hit = cached_result(cfg, out_dir, quality, fmt)
         if hit is not None:
             return hit
-    digest = clip_hash(cfg, quality, fmt)
+    digest = clip_hash(cfg, quality, fmt, encoder)
     name = cfg.name
     started = time.perf_counter()
+    options = encoder_options(cfg.output.encoder, fmt) if encoder is None else dict(encoder)
 
     from explainer.runs import build_spec, trace_json  # engine work, still no Manim
     from explainer.scene_kinds import get_scene_kind
@@ -416,13 +421,6 @@ def render_clip(
         t_scene = time.perf_counter()
         split = workers > 1 and fmt in SPLIT_FORMATS
         if split:
-            per_section = None
-            if on_section is not None:
-                report = on_section
-
-                def per_section(title: str) -> None:
-                    report(title, time.perf_counter() - started)
-
             from explainer.split.render import draw_split
 
             drawing = draw_split(
@@ -435,12 +433,13 @@ def render_clip(
                 fmt,
                 workers,
                 quiet=quiet,
+                encoder=options,
                 on_section=None
                 if on_section is None
                 else lambda title: on_section(title, time.perf_counter() - started),
             )
         else:
-            drawing = _draw_serial(scene_cls, spec, media, name, quality, fmt, quiet, on_section, started)
+            drawing = _draw_serial(scene_cls, spec, media, name, quality, fmt, quiet, on_section, started, options)
         timings["scene"] = time.perf_counter() - t_scene
         rendered = drawing.video
         sections = [Section(r.title, r.start, r.end, r.caption) for r in drawing.timeline]
@@ -521,6 +520,7 @@ def render_clip(
             "duration": info["duration"],
             "render_seconds": round(render_seconds, 3),
             "workers": workers if split else 1,
+            "encoder": {"name": cfg.output.encoder if encoder is None else "custom", "options": options},
             "timings": {stage: round(seconds, 3) for stage, seconds in timings.items()},
             "config": cfg.to_dict(),
             "source": str(cfg.source) if cfg.source is not None else None,

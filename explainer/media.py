@@ -6,7 +6,19 @@ the metadata and the command line need no Manim import.
 
 from __future__ import annotations
 
-__all__ = ["FORMATS", "QUALITIES", "QUALITY_HELP", "QUALITY_NAMES", "VIDEO_FORMATS"]
+__all__ = [
+    "ENCODERS",
+    "ENCODER_NAMES",
+    "FORMATS",
+    "QUALITIES",
+    "QUALITY_HELP",
+    "QUALITY_NAMES",
+    "VIDEO_FORMATS",
+    "encoder_options",
+]
+
+import os
+from collections.abc import Mapping
 
 #: Quality flag -> (width, height, frames per second).
 QUALITIES: dict[str, tuple[int, int, int]] = {
@@ -22,3 +34,30 @@ FORMATS: tuple[str, ...] = ("mp4", "webm", "gif", "mov", "png")
 #: The formats that are videos.
 VIDEO_FORMATS: tuple[str, ...] = ("mp4", "webm", "gif", "mov")
 QUALITY_HELP = "l 480p15, m 720p30, h 1080p60, p 1440p60, k 2160p60"
+
+#: ``output.encoder`` -> the x264 options (on top of Manim's crf 23) an mp4 is encoded
+#: with. ``standard`` is Manim's own setting (preset medium). ``fast`` was chosen by
+#: ``bench/bench_encode.py``: the same measured quality against a lossless render (PSNR
+#: within 0.5 dB) and a file no more than 1.2x the size, in less encoding time; the
+#: figures are in the README. Other formats (webm, mov, gif) always use Manim's settings.
+ENCODERS: dict[str, Mapping[str, str]] = {
+    "standard": {},
+    "fast": {"preset": "veryfast", "tune": "animation", "crf": "21"},
+}
+ENCODER_NAMES: tuple[str, ...] = tuple(ENCODERS)
+
+
+def encoder_options(encoder: str, fmt: str) -> dict[str, str]:
+    """The video encoder options for ``output.encoder`` and a format (Manim merges them over its own).
+
+    ``RNN_EXPLAINER_X264_THREADS=N`` (digits) gives x264 N threads per segment; 1 makes the
+    output the same bit for bit from run to run (x264's frame threads make it vary a little),
+    at a cost in time.
+    """
+    if fmt != "mp4":
+        return {}
+    options = dict(ENCODERS[encoder])
+    threads = os.environ.get("RNN_EXPLAINER_X264_THREADS", "").strip()
+    if threads.isdigit():
+        options["threads"] = threads
+    return options

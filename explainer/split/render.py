@@ -83,6 +83,7 @@ class PartJob:
     quiet: bool
     share: Share
     media: str  # this worker's own Manim media folder
+    encoder: dict[str, str] = field(default_factory=dict)  # the video encoder's options
     started: float = 0.0  # time.time() when the parent started it, for the set-up figure
 
 
@@ -112,7 +113,7 @@ def draw_part(job: PartJob, on_section: Callable[[str], None] | None = None) -> 
     from explainer.scene_kinds import get_scene_kind
 
     scene_cls = get_scene_kind(job.scene).load_class(job.cell)
-    settings = _manim_settings(Path(job.media), job.name, job.quality, job.fmt, job.quiet)
+    settings = _manim_settings(Path(job.media), job.name, job.quality, job.fmt, job.quiet, job.encoder)
     # Manim prunes old partial movies after combining; here they are the result.
     settings["max_files_cached"] = -1
     with tempconfig(settings), _counting_short_animations(QUALITIES[job.quality][2]) as short:
@@ -290,6 +291,7 @@ def draw_split(
     workers: int,
     quiet: bool = False,
     on_section: Callable[[str], None] | None = None,
+    encoder: dict[str, str] | None = None,
 ) -> Drawing:
     """Draw the clip with ``workers`` processes under ``media`` and join it into ``media/<name>.<fmt>``.
 
@@ -310,6 +312,7 @@ def draw_split(
             quiet=quiet,
             share=Share(k, workers),
             media=str(media / f"worker-{k + 1}"),
+            encoder=dict(encoder or {}),
             started=time.time(),
         )
         receive, send = ctx.Pipe(duplex=False)
