@@ -150,6 +150,10 @@ def test_second_render_is_served_from_the_cache_untouched(
     assert {p.name: p.stat().st_mtime_ns for p in sorted((out / "three").iterdir())} == before
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_interrupted_forced_render_keeps_the_previous_good_clip(
     short_clip: tuple[Path, Path, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -160,6 +164,9 @@ def test_interrupted_forced_render_keeps_the_previous_good_clip(
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "render.py"), "render", str(cfg), "-o", str(out), "--force"],
         cwd=ROOT,
+        # Ctrl-C as in a terminal, even when the suite runs as a background job (whose
+        # children start with SIGINT ignored, and Python then keeps it ignored).
+        preexec_fn=_sigint_default,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

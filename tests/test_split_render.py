@@ -158,7 +158,14 @@ def test_ctrl_c_stops_every_worker_and_keeps_the_previous_clip(tmp_path: Path) -
     name = load_config(config).name
     before = _published(tmp_path / "out", name)
     proc = subprocess.Popen(
-        [*cmd, "--force", "-j", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        [*cmd, "--force", "-j", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        # Ctrl-C as in a terminal, even when the suite runs as a background job (whose
+        # children start with SIGINT ignored, and Python then keeps it ignored).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stderr is not None
     workers: list[int] = []
