@@ -37,7 +37,7 @@ QUALITY_HELP = "l 480p15, m 720p30, h 1080p60, p 1440p60, k 2160p60"
 
 #: ``output.encoder`` -> the x264 options (on top of Manim's crf 23) an mp4 is encoded
 #: with. ``standard`` is Manim's own setting (preset medium). ``fast`` was chosen by
-#: ``bench/bench_encode.py``: the same measured quality against a lossless render (PSNR
+#: ``bench/bench_parallel.py --candidates``: the same measured quality against a lossless render (PSNR
 #: within 0.5 dB) and a file no more than 1.2x the size, in less encoding time; the
 #: figures are in the README. Other formats (webm, mov, gif) always use Manim's settings.
 ENCODERS: dict[str, Mapping[str, str]] = {
