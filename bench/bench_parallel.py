@@ -1,7 +1,7 @@
 """One clip on one or more workers, and the encoder settings: time, CPU, size and quality in one run.
 
     .venv/bin/python bench/bench_parallel.py [--config configs/default.yaml ...] [-q h]
-        [--voice none] [--jobs 1,2] [--encoders standard,fast] [--candidates]
+        [--voice none] [--jobs 1,2] [--encoders standard,fast] [--candidates] [--dask]
 
 For each config (default: ``configs/default.yaml`` silent, and the same clip with 48 steps
 and its neural narration), in this order:
@@ -16,13 +16,15 @@ and its neural narration), in this order:
    CPU seconds (this process and its children) and utilisation, file size, PSNR; the
    ratio to the standard encode floor (the issue's target: ``-j 2`` <= 1.0 with the
    standard setting, <= 0.7 with the fast one).
-4. The split's cost model and what it predicts. From the serial and the 2-worker render
-   of the same setting: CPU per extra worker ``o`` (spawn, imports, building and playing
-   the scene without drawing) = CPU(-j 2) - CPU(-j 1); the drawing and encoding work
-   ``W`` = CPU(-j 1) - o; the serial tail ``s`` (speech, joining, sidecars) from the
-   render's own stage timings. On N free cores, N workers take about
-   ``s + o + W / N`` seconds. The model is checked against the measured ``-j 2``
-   (this machine has 2 cores) and then predicts 8, 16 and 64.
+4. The split's cost model and what it predicts. The overhead of one more worker, measured
+   directly: a spawned worker that starts, imports, builds and plays the whole scene and
+   draws nothing (wall ``o_w``, CPU ``o``; the difference CPU(-j 2) - CPU(-j 1) is printed
+   beside it, as a cross-check). The drawing and encoding work ``W`` = CPU(-j 1) - o; the
+   serial tail ``s`` (speech, joining, sidecars) from the render's own stage timings. On N
+   free cores, N workers take about ``s + o_w + W / N`` seconds. The model is checked
+   against the measured ``-j 2`` (this machine has 2 cores) and, with ``--dask``, against
+   the same clip drawn in 2 parts on a Dask ``LocalCluster`` of 2 worker processes (CPU
+   then counts the cluster's workers too); then it predicts 8, 16 and 64.
 
 Every render goes into one output folder, so the speech is synthesised once (a warm-up
 render at -q l) and every timed render uses the same cached speech and timeline.
@@ -40,13 +42,14 @@ import shutil
 import sys
 import time
 from collections.abc import Mapping
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench_render import encode_floor  # noqa: E402  (this folder: the one encode floor)
 
 #: x264 lossless: the reference every quality figure is measured against.
 LOSSLESS = {"crf": "0", "preset": "ultrafast"}
@@ -64,32 +67,49 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def encode_floor(video: Path, options: Mapping[str, str]) -> tuple[float, float, bytes]:
-    """x264 alone on the frames of ``video``: (seconds in encoder calls, CPU seconds, the file).
+def _idle_part(job: object) -> None:
+    from explainer.split.render import draw_part
 
-    Manim's defaults (crf 23) first, then ``options`` over them, as Manim merges them.
-    The CPU figure covers the whole loop, decoding included; the seconds do not.
-    """
-    import av
+    draw_part(job)  # type: ignore[arg-type]
 
-    spent = 0.0
-    buf = io.BytesIO()
-    c0 = cpu_seconds()
-    with av.open(str(video)) as src, av.open(buf, "w", format="mp4") as dst:
-        s = src.streams.video[0]
-        out = dst.add_stream("libx264", rate=Fraction(s.average_rate), options={"crf": "23", **options})
-        out.width, out.height, out.pix_fmt = s.codec_context.width, s.codec_context.height, "yuv420p"
-        for frame in src.decode(s):
-            rgba = frame.to_ndarray(format="rgba")  # Manim hands the encoder RGBA frames
-            t0 = time.perf_counter()
-            for packet in out.encode(av.VideoFrame.from_ndarray(rgba, format="rgba")):
-                dst.mux(packet)
-            spent += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        for packet in out.encode():
-            dst.mux(packet)
-        spent += time.perf_counter() - t0
-    return spent, cpu_seconds() - c0, buf.getvalue()
+
+def worker_overhead(cfg: object, quality: str, options: Mapping[str, str], media: Path) -> tuple[float, float]:
+    """What one more worker costs, measured directly: (wall seconds, CPU seconds) of a spawned
+    worker that starts, imports, builds and plays the whole scene and draws none of it
+    (worker 999,999 of a million: no block of the clip is dealt to it)."""
+    import multiprocessing
+
+    from explainer.runs import build_spec
+    from explainer.split.render import PartJob
+    from scenes.share import Share
+
+    job = PartJob(
+        spec=build_spec(cfg),  # type: ignore[arg-type]
+        scene=cfg.scene,  # type: ignore[attr-defined]
+        cell=cfg.scene_cell,  # type: ignore[attr-defined]
+        name=cfg.name,  # type: ignore[attr-defined]
+        quality=quality,
+        fmt="mp4",
+        quiet=True,
+        share=Share(999_999, 1_000_000),
+        media=str(media),
+        encoder=dict(options),
+    )
+    c0, t0 = cpu_seconds(), time.perf_counter()
+    proc = multiprocessing.get_context("spawn").Process(target=_idle_part, args=(job,))
+    proc.start()
+    proc.join()
+    if proc.exitcode != 0:
+        raise RuntimeError(f"the idle worker exited with {proc.exitcode}")
+    return time.perf_counter() - t0, cpu_seconds() - c0
+
+
+def cluster_cpu(conn: object) -> float:
+    """CPU seconds the Dask cluster's worker processes have used so far."""
+    import os
+
+    times = conn.client.run(lambda: sum(os.times()[:4]))  # type: ignore[attr-defined]
+    return float(sum(times.values()))
 
 
 def psnr(video: Path | bytes, reference: Path) -> float:
@@ -120,6 +140,11 @@ def main() -> int:
     ap.add_argument("--encoders", default="standard,fast", help="output.encoder settings (default standard,fast)")
     ap.add_argument("--candidates", action="store_true", help="also screen other x264 settings' encode floors")
     ap.add_argument("--no-renders", action="store_true", help="only the reference and the floor table")
+    ap.add_argument(
+        "--dask",
+        action="store_true",
+        help="also render each setting on a Dask LocalCluster of 2 workers (the model's check off this process)",
+    )
     ap.add_argument("-o", "--output-dir", type=Path, default=Path("/tmp/bench_parallel"))
     args = ap.parse_args()
 
@@ -166,8 +191,8 @@ def main() -> int:
         if args.candidates:
             table.update(CANDIDATES)
         for name, options in table.items():
-            spent, cpu, data = encode_floor(reference, options)
-            floors[name] = (spent, cpu, len(data), psnr(data, reference))
+            floor = encode_floor(reference, options)
+            floors[name] = (floor.seconds, floor.cpu, len(floor.data), psnr(floor.data, reference))
         std = floors.get("standard")
         for name, (spent, cpu, size, db) in floors.items():
             rel = f"x{spent / std[0]:.2f} time, x{size / std[2]:.2f} size, {db - std[3]:+.2f} dB" if std else ""
@@ -197,21 +222,63 @@ def main() -> int:
                     f"{size / 1e6:6.1f} MB  PSNR {db:5.2f} dB{floor}",
                     flush=True,
                 )
+        overhead: dict[str, tuple[float, float]] = {}
+        for name in encoders:
+            overhead[name] = worker_overhead(
+                with_overrides(cfg, {"output.encoder": name}, origin="bench"),
+                args.quality,
+                ENCODERS[name],
+                out / f"idle-{name}",
+            )
+            print(
+                f"    {name:9s} one more worker, drawing nothing: {overhead[name][0]:.1f} s wall, "
+                f"{overhead[name][1]:.1f} CPU-s (spawn, imports, build and play the scene)",
+                flush=True,
+            )
+        on_dask: dict[str, tuple[float, float]] = {}
+        if args.dask:
+            import logging
+
+            from explainer.batch.dask_cluster import connect
+
+            logging.getLogger("distributed").setLevel(logging.ERROR)  # its shutdown chatter
+            with connect("local", 2) as conn:
+                # warm: the workers import Manim and compile the formulas once
+                clip.render_clip(cfg, out, quality="l", force=True, quiet=True, workers=2, cluster=conn)
+                for name in encoders:
+                    run = with_overrides(cfg, {"output.encoder": name}, origin="bench")
+                    c0, d0, t0 = cpu_seconds(), cluster_cpu(conn), time.perf_counter()
+                    res = clip.render_clip(
+                        run, out, quality=args.quality, force=True, quiet=True, workers=2, cluster=conn
+                    )
+                    wall = time.perf_counter() - t0
+                    cpu = cpu_seconds() - c0 + cluster_cpu(conn) - d0
+                    on_dask[name] = (wall, cpu)
+                    floor = f"  render/floor {wall / std[0]:.2f}" if std else ""
+                    print(
+                        f"    {name:9s} LocalCluster of 2, 2 parts  {wall:6.1f} s wall  {cpu:6.1f} CPU-s  "
+                        f"{100 * cpu / wall:4.0f} %  PSNR {psnr(res.files['video'], reference):5.2f} dB{floor}",
+                        flush=True,
+                    )
         for name in encoders:
             if (name, 1) not in measured or (name, 2) not in measured:
                 continue
             (w1, c1, t1), (w2, c2, _) = measured[(name, 1)], measured[(name, 2)]
-            o = max(0.0, c2 - c1)
-            work = c1 - o
+            # The overhead of a worker, measured directly (a worker that draws nothing), and
+            # as the difference of two renders' CPU (noisy: two large totals).
+            o_wall, o = overhead[name]
+            work = c1 - o  # drawing and encoding: what divides across workers
             tail = w1 - t1.get("scene", w1)
             # Serial: one core draws while x264's threads use the rest; the model is for N >= 2.
-            predicted_2 = tail + o + work / 2
+            predicted_2 = tail + o_wall + work / 2
             preds = ", ".join(
-                f"{n}: {tail + o + work / n:.1f} s (x{w1 / (tail + o + work / n):.1f})" for n in (8, 16, 64)
+                f"{n}: {tail + o_wall + work / n:.1f} s (x{w1 / (tail + o_wall + work / n):.1f})" for n in (8, 16, 64)
             )
+            dask = f", on a LocalCluster of 2 {on_dask[name][0]:.1f} s" if name in on_dask else ""
             print(
-                f"  model ({name}): per-worker overhead {o:.1f} CPU-s, work {work:.1f} CPU-s, serial tail {tail:.1f} s;"
-                f" predicts -j 2 {predicted_2:.1f} s against {w2:.1f} s measured; on N cores {preds}"
+                f"  model ({name}): per-worker overhead {o:.1f} CPU-s measured ({max(0.0, c2 - c1):.1f} by difference),"
+                f" work {work:.1f} CPU-s, serial tail {tail:.1f} s; predicts 2 workers {predicted_2:.1f} s against"
+                f" {w2:.1f} s measured here{dask}; on N cores {preds}"
             )
     return 0
 

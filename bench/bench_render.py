@@ -20,9 +20,12 @@ import argparse
 import cProfile
 import io
 import pstats
+import resource
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -32,20 +35,39 @@ from explainer.clip import render_clip  # noqa: E402
 from explainer.config import load_config  # noqa: E402
 
 
-def encode_floor(video: Path) -> tuple[float, int]:
-    """Seconds x264 spends encoding the frames of ``video`` (decode time excluded)."""
+@dataclass(frozen=True)
+class Floor:
+    """x264 alone on a video's frames: ``seconds`` in encoder calls (decoding excluded),
+    ``cpu`` seconds of the whole loop (decoding included), the frame count and the file."""
+
+    seconds: float
+    cpu: float
+    frames: int
+    data: bytes
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
+def encode_floor(video: Path, options: Mapping[str, str] | None = None) -> Floor:
+    """Encode the frames of ``video`` again with x264, one stream, as Manim configures it:
+    its defaults (crf 23, yuv420p), then ``options`` over them, as Manim merges them."""
     import av
 
     spent = 0.0
     frames = 0
-    with av.open(str(video)) as src, av.open(io.BytesIO(), "w", format="mp4") as dst:
+    buf = io.BytesIO()
+    c0 = _cpu_seconds()
+    with av.open(str(video)) as src, av.open(buf, "w", format="mp4") as dst:
         s = src.streams.video[0]
-        out = dst.add_stream("libx264", rate=Fraction(s.average_rate), options={"crf": "23"})
+        out = dst.add_stream("libx264", rate=Fraction(s.average_rate), options={"crf": "23", **(options or {})})
         out.width, out.height, out.pix_fmt = s.codec_context.width, s.codec_context.height, "yuv420p"
         for frame in src.decode(s):
-            rgba = frame.reformat(format="rgba")  # Manim hands the encoder RGBA frames
+            rgba = frame.to_ndarray(format="rgba")  # Manim hands the encoder RGBA frames
             t0 = time.perf_counter()
-            for packet in out.encode(av.VideoFrame.from_ndarray(rgba.to_ndarray(), format="rgba")):
+            for packet in out.encode(av.VideoFrame.from_ndarray(rgba, format="rgba")):
                 dst.mux(packet)
             spent += time.perf_counter() - t0
             frames += 1
@@ -53,7 +75,7 @@ def encode_floor(video: Path) -> tuple[float, int]:
         for packet in out.encode():
             dst.mux(packet)
         spent += time.perf_counter() - t0
-    return spent, frames
+    return Floor(spent, _cpu_seconds() - c0, frames, buf.getvalue())
 
 
 def main() -> int:
@@ -72,7 +94,8 @@ def main() -> int:
         if prof:
             prof.disable()
         render_s = time.perf_counter() - t0
-        floor_s, frames = encode_floor(result.files["video"])
+        floor = encode_floor(result.files["video"])
+        floor_s, frames = floor.seconds, floor.frames
     print(f"config            {args.config}  (-q {args.quality})")
     print(f"video             {result.duration:.2f} s, {frames} frames")
     print(f"render            {render_s:.2f} s  ({frames / render_s:.1f} frames/s)")

@@ -8,12 +8,14 @@ Errors are one readable line on stderr (``--debug`` shows the traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -33,7 +35,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {printable(message)}\n")
 
 
-JOBS_HELP = "worker processes drawing this one clip (default 1; the same frames, split by play; mp4, webm and mov only)"
+JOBS_HELP = (
+    "parts this one clip is drawn in, each by its own worker process (default 1, or with --scheduler one per "
+    "thread of the cluster; the same frames, split by play; mp4, webm and mov only)"
+)
+SCHEDULER_HELP = (
+    "draw the clip's parts on a Dask cluster: 'local' for a LocalCluster of -j processes, "
+    "or tcp://HOST:PORT of a running scheduler (the partial movies come back as bytes)"
+)
 ENCODER_HELP = "x264 settings for mp4 (overrides output.encoder): standard (Manim's) or fast (less time)"
 
 
@@ -60,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", dest="fmt", choices=FORMATS, help="mp4 (default), webm, gif, mov, png")
     r.add_argument("-o", "--output-dir", type=Path, default=Path("out"), help="output folder (default out/)")
     r.add_argument("--force", action="store_true", help="render even if an up-to-date clip exists")
-    r.add_argument("-j", "--jobs", type=_jobs, default=1, help=JOBS_HELP)
+    r.add_argument("-j", "--jobs", type=_jobs, default=None, help=JOBS_HELP)
+    r.add_argument("--scheduler", help=SCHEDULER_HELP)
     r.add_argument("--encoder", choices=ENCODER_NAMES, help=ENCODER_HELP)
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
@@ -79,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-q", "--quality", choices=QUALITY_NAMES, help=QUALITY_HELP)
     s.add_argument("-o", "--output-dir", type=Path, default=Path("out"), help="output folder (default out/)")
     s.add_argument("--force", action="store_true", help="render and build even if up to date")
-    s.add_argument("-j", "--jobs", type=_jobs, default=1, help=JOBS_HELP)
+    s.add_argument("-j", "--jobs", type=_jobs, default=None, help=JOBS_HELP)
+    s.add_argument("--scheduler", help=SCHEDULER_HELP)
     s.add_argument("--encoder", choices=ENCODER_NAMES, help=ENCODER_HELP)
     s.add_argument("--group-fast", action="store_true", default=None, help="one slide per run of fast steps")
     s.add_argument("--no-reversed", action="store_true", help="skip the reversed videos (Qt presenter's back key)")
@@ -192,6 +203,25 @@ def _encoder_override(args: argparse.Namespace) -> dict[str, str]:
     return {"output.encoder": args.encoder} if args.encoder else {}
 
 
+@contextlib.contextmanager
+def _parts(args: argparse.Namespace) -> Iterator[tuple[int, Any]]:
+    """How many parts the clip is drawn in, and the Dask cluster that draws them (or None)."""
+    if not args.scheduler:
+        yield args.jobs or 1, None
+        return
+    from explainer.batch.dask_cluster import connect
+    from explainer.batch.jobs import BatchError
+
+    try:
+        conn = connect(args.scheduler, args.jobs)
+    except BatchError as exc:
+        raise UsageError(str(exc)) from None
+    with conn:
+        parts = args.jobs or conn.threads()
+        print(f"drawing {parts} part(s) on {conn.where}", file=sys.stderr, flush=True)
+        yield parts, conn
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from explainer.clip import render_clip
     from explainer.config import check_renderable, load_config
@@ -203,15 +233,17 @@ def cmd_render(args: argparse.Namespace) -> int:
     def progress(title: str, seconds: float) -> None:
         print(f"  {seconds:6.1f} s  {title}", file=sys.stderr, flush=True)
 
-    result = render_clip(
-        cfg,
-        args.output_dir,
-        quality=args.quality,
-        fmt=args.fmt,
-        force=args.force,
-        on_section=progress,
-        workers=args.jobs,
-    )
+    with _parts(args) as (parts, cluster):
+        result = render_clip(
+            cfg,
+            args.output_dir,
+            quality=args.quality,
+            fmt=args.fmt,
+            force=args.force,
+            on_section=progress,
+            workers=parts,
+            cluster=cluster,
+        )
     verb = "up to date" if result.status == "cached" else f"rendered in {result.render_seconds:.1f} s"
     print(f"{cfg.name}: {verb} -> {args.output_dir / cfg.name}/")
     for role, path in result.files.items():
@@ -233,16 +265,18 @@ def cmd_slides(args: argparse.Namespace) -> int:
 
     group = cfg.slides.fast_steps == "grouped" if args.group_fast is None else args.group_fast
     try:
-        result = build_slides(
-            cfg,
-            args.output_dir,
-            quality=args.quality,
-            force=args.force,
-            group_fast_steps=group,
-            reversed_copies=cfg.slides.reversed and not args.no_reversed,
-            on_section=progress,
-            workers=args.jobs,
-        )
+        with _parts(args) as (parts, cluster):
+            result = build_slides(
+                cfg,
+                args.output_dir,
+                quality=args.quality,
+                force=args.force,
+                group_fast_steps=group,
+                reversed_copies=cfg.slides.reversed and not args.no_reversed,
+                on_section=progress,
+                workers=parts,
+                cluster=cluster,
+            )
     except MissingAssetsError as exc:
         raise UsageError(str(exc)) from None
     print(f"{cfg.name}: deck {result.status}, {len(result.slides)} slides -> {args.output_dir / cfg.name}/")

@@ -375,12 +375,15 @@ def render_clip(
     on_section: Callable[[str, float], None] | None = None,
     workers: int = 1,
     encoder: Mapping[str, str] | None = None,
+    cluster: Any = None,
 ) -> ClipResult:
     """Render ``cfg`` into ``out_dir/<name>/`` (or return the cached clip).
 
     ``on_section(title, seconds_since_start)`` is called as each section finishes rendering.
     ``workers`` above 1 draws the video with that many processes
     (:mod:`explainer.split.render`): the same frames, in less time on more cores.
+    ``cluster`` (a :class:`explainer.batch.dask_cluster.DaskConnection`) draws those
+    ``workers`` parts as tasks on a Dask cluster instead of local processes.
     ``encoder`` replaces the x264 options ``output.encoder`` names (benchmarks measure other
     settings with it); it is part of the cache key.
     """
@@ -419,7 +422,8 @@ def render_clip(
         ready = stage / "ready"
         ready.mkdir()
         t_scene = time.perf_counter()
-        split = workers > 1 and fmt in SPLIT_FORMATS
+        wants_split = workers > 1 or cluster is not None
+        split = wants_split and fmt in SPLIT_FORMATS
         if split:
             from explainer.split.render import draw_split
 
@@ -434,6 +438,7 @@ def render_clip(
                 workers,
                 quiet=quiet,
                 encoder=options,
+                cluster=cluster,
                 on_section=None
                 if on_section is None
                 else lambda title: on_section(title, time.perf_counter() - started),
@@ -520,6 +525,16 @@ def render_clip(
             "duration": info["duration"],
             "render_seconds": round(render_seconds, 3),
             "workers": workers if split else 1,
+            "scheduler": cluster.where if split and cluster is not None else None,
+            "parts": [
+                {
+                    "where": where,
+                    "plays": sum(1 for k in drawing.drawn_by if k == part),
+                    "frames": sum(n for (n, _), k in zip(drawing.plays, drawing.drawn_by, strict=True) if k == part),
+                    "seconds": {stage: round(t, 3) for stage, t in seconds.items()},
+                }
+                for part, (where, seconds) in enumerate(zip(drawing.worker_hosts, drawing.worker_seconds, strict=True))
+            ],
             "encoder": {"name": cfg.output.encoder if encoder is None else "custom", "options": options},
             "timings": {stage: round(seconds, 3) for stage, seconds in timings.items()},
             "config": cfg.to_dict(),
@@ -558,7 +573,7 @@ def render_clip(
         short = _ShortAnimations(QUALITIES[quality][2])
         short.count, short.added = drawing.short
         notes = tuple(n for n in (short.note(quality),) if n)
-        if workers > 1 and not split:
+        if wants_split and not split:
             notes += (f"{fmt} clips render in one process (-j applies to {', '.join(SPLIT_FORMATS)})",)
         return ClipResult(name, "rendered", digest, placed, float(info["duration"]), render_seconds, notes)
     finally:

@@ -7,6 +7,7 @@ come back to this process as bytes in the results. Slow: clips are really render
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -72,18 +73,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[str]:
-    """A scheduler and one single-threaded worker, as separate processes; yields the address."""
+@contextlib.contextmanager
+def dask_cluster(tmp_path: Path, workers: int = 1, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A ``dask scheduler`` and ``workers`` single-threaded ``dask worker`` processes, as separate
+    processes on 127.0.0.1; yields the address. Each worker runs in, and writes to, its own folder."""
     if DASK is None:
         pytest.skip("the 'dask' command is not installed (pip install distributed)")
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     logs = tmp_path / "dask-logs"
     logs.mkdir()
-    worker_home = tmp_path / "worker-home"  # the worker's own folder: it shares no files with us
-    worker_home.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # how a worker gets the project's code
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}  # how a worker gets the project's code
     procs = [
         subprocess.Popen(
             [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
@@ -94,26 +94,29 @@ def cluster(tmp_path: Path) -> Iterator[str]:
     ]
     try:
         wait_for(lambda: _listening(port), 60, "the scheduler")
-        procs.append(
-            subprocess.Popen(
-                [
-                    DASK,
-                    "worker",
-                    address,
-                    "--nworkers",
-                    "1",
-                    "--nthreads",
-                    "1",
-                    "--no-dashboard",
-                    "--local-directory",
-                    str(worker_home),
-                ],
-                stdout=(logs / "worker.log").open("w"),
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=worker_home,
+        for k in range(workers):
+            home = tmp_path / f"worker-home-{k + 1}"  # the worker's own folder: it shares no files with us
+            (home / "tmp").mkdir(parents=True)
+            procs.append(
+                subprocess.Popen(
+                    [
+                        DASK,
+                        "worker",
+                        address,
+                        "--nworkers",
+                        "1",
+                        "--nthreads",
+                        "1",
+                        "--no-dashboard",
+                        "--local-directory",
+                        str(home),
+                    ],
+                    stdout=(logs / f"worker-{k + 1}.log").open("w"),
+                    stderr=subprocess.STDOUT,
+                    env={**env, "TMPDIR": str(home / "tmp")},
+                    cwd=home,
+                )
             )
-        )
         yield address
     finally:
         for p in reversed(procs):
@@ -123,6 +126,13 @@ def cluster(tmp_path: Path) -> Iterator[str]:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[str]:
+    """A scheduler and one single-threaded worker, as separate processes; yields the address."""
+    with dask_cluster(tmp_path) as address:
+        yield address
 
 
 def _listening(port: int) -> bool:
@@ -137,12 +147,12 @@ def test_separate_scheduler_and_worker(tmp_path: Path, cluster: str) -> None:
     sweep_path = make(tmp_path, TWO, name="dask_tcp")
     out = tmp_path / "out"
     proc = render_batch(sweep_path, out, "--scheduler", cluster)
-    assert proc.returncode == 0, proc.stderr[-3000:] + (tmp_path / "dask-logs" / "worker.log").read_text()[-3000:]
+    assert proc.returncode == 0, proc.stderr[-3000:] + (tmp_path / "dask-logs" / "worker-1.log").read_text()[-3000:]
     assert f"on {cluster}" in proc.stderr
     clips = check_clips(out, sweep_path)
     assert len({c["worker"] for c in clips}) == 1  # the one worker did both
     # Nothing was written into the worker's folder that should have come back to us.
-    assert not list((tmp_path / "worker-home").rglob("*.mp4"))
+    assert not list((tmp_path / "worker-home-1").rglob("*.mp4"))
     again = render_batch(sweep_path, out, "--scheduler", cluster)
     assert again.returncode == 0
     assert "all 2 clips up to date" in again.stderr

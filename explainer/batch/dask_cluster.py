@@ -19,7 +19,7 @@ from explainer.batch.jobs import BatchError, Job, JobResult, RenderFn
 from explainer.batch.worker import dask_task, error_line, worker_code_version
 from explainer.output import publish, remove_tree, staging_dir
 
-__all__ = ["DaskBackend", "check_reachable", "install_blobs"]
+__all__ = ["DaskBackend", "DaskConnection", "check_reachable", "connect", "install_blobs"]
 
 
 def check_reachable(address: str) -> None:
@@ -49,6 +49,113 @@ def install_blobs(sweep_dir: Path, name: str, blobs: dict[str, tuple[str, bytes]
         remove_tree(stage)
 
 
+class DaskConnection:
+    """A client of a Dask cluster and where it is (``where`` names it in messages).
+
+    ``cluster`` is the ``LocalCluster`` this connection started, closed with it; a client
+    given by the caller (``own=False``) is left open.
+    """
+
+    def __init__(self, client: Any, where: str, cluster: Any, own: bool = True) -> None:
+        self.client = client
+        self.where = where
+        self._cluster = cluster
+        self._own = own
+
+    def threads(self) -> int:
+        """Task slots across the cluster's workers (at least 1)."""
+        return max(1, sum(self.client.nthreads().values()))
+
+    def wait_for_workers(self) -> None:
+        try:
+            self.client.wait_for_workers(1, timeout=60)
+        except Exception:
+            self.close()
+            raise BatchError(
+                f"no Dask worker joined {self.where} within 60 s (start one with `dask worker ADDRESS`)"
+            ) from None
+
+    def check_code_version(self) -> None:
+        """Refuse a scheduler or workers that cannot import this project, or workers that run other
+        code than this process (the scheduler unpacks every task, so it needs the project too)."""
+        from explainer.clip import code_version
+
+        mine = code_version()
+        try:
+            self.client.run_on_scheduler(worker_code_version)
+        except Exception as exc:
+            self.close()
+            raise BatchError(
+                f"the Dask scheduler at {self.where} cannot import this project "
+                f"(start `dask scheduler` with PYTHONPATH set to a checkout, as the workers): {error_line(exc)}"
+            ) from None
+        try:
+            theirs = self.client.run(worker_code_version)
+        except Exception as exc:
+            self.close()
+            raise BatchError(
+                f"Dask workers at {self.where} cannot import this project "
+                f"(start `dask worker` with PYTHONPATH set to a checkout): {error_line(exc)}"
+            ) from None
+        wrong = sorted(addr for addr, v in theirs.items() if v != mine)
+        if wrong:
+            self.close()
+            raise BatchError(
+                f"Dask worker(s) {', '.join(wrong)} run different code (version "
+                f"{theirs[wrong[0]]}, here {mine}): their clips would never match the cache"
+            )
+
+    def close(self) -> None:
+        if self._own:
+            with contextlib.suppress(Exception):
+                self.client.close()
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+            self._cluster = None
+
+    def __enter__(self) -> DaskConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect(scheduler: str, workers: int | None = None, check_code: bool = True) -> DaskConnection:
+    """Connect to ``scheduler``: ``"local"`` starts a ``LocalCluster`` of ``workers`` single-threaded
+    processes (default: the number of cores); otherwise ``tcp://HOST:PORT`` of a running one.
+
+    Waits for a worker and (``check_code``) checks that every worker runs this code.
+    Raises :class:`BatchError` (one line) when that cannot be done.
+    """
+    import logging
+    import os
+
+    from distributed import Client, LocalCluster
+
+    if scheduler == "local":
+        n = workers or os.cpu_count() or 1
+        cluster = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        conn = DaskConnection(Client(cluster), f"a LocalCluster of {n} processes", cluster)
+    else:
+        try:
+            check_reachable(scheduler)
+            client = Client(scheduler, timeout="10s")
+        except Exception as exc:
+            raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {error_line(exc)}") from None
+        conn = DaskConnection(client, scheduler, None)
+    conn.wait_for_workers()
+    if check_code:
+        conn.check_code_version()
+    return conn
+
+
 class DaskBackend:
     """Jobs on a Dask ``distributed`` cluster; files come back as bytes in the results."""
 
@@ -64,66 +171,19 @@ class DaskBackend:
         render_fn: RenderFn | None,
         client: Any = None,
     ) -> None:
-        import logging
-
-        from distributed import Client, LocalCluster
-
         self._sweep_dir = sweep_dir
         self._args = (quality, fmt, render_fn)
-        self._cluster = None
-        self._own_client = client is None
         if client is not None:
-            self.client = client
-            where = "the given client"
-        elif scheduler == "local":
-            self._cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            self.client = Client(self._cluster)
-            where = f"a LocalCluster of {workers} processes"
+            self._conn = DaskConnection(client, "the given client", None, own=False)
+            self._conn.wait_for_workers()
+            if render_fn is None:
+                self._conn.check_code_version()
         else:
-            try:
-                check_reachable(str(scheduler))
-                self.client = Client(scheduler, timeout="10s")
-            except Exception as exc:
-                raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {error_line(exc)}") from None
-            where = str(scheduler)
-        self.where = where
-        try:
-            self.client.wait_for_workers(1, timeout=60)
-        except Exception:
-            self.close(cancel=True)
-            raise BatchError(
-                f"no Dask worker joined {where} within 60 s (start one with `dask worker ADDRESS`)"
-            ) from None
-        self.workers = max(1, sum(self.client.nthreads().values()))
-        if render_fn is None:
-            self._check_code_version()
+            self._conn = connect(str(scheduler), workers, check_code=render_fn is None)
+        self.client = self._conn.client
+        self.where = self._conn.where
+        self.workers = self._conn.threads()
         self._pending: dict[Any, Job] = {}
-
-    def _check_code_version(self) -> None:
-        from explainer.clip import code_version
-
-        mine = code_version()
-        try:
-            theirs = self.client.run(worker_code_version)
-        except Exception as exc:
-            self.close(cancel=True)
-            raise BatchError(
-                f"Dask workers at {self.where} cannot import this project "
-                f"(start `dask worker` with PYTHONPATH set to a checkout): {error_line(exc)}"
-            ) from None
-        wrong = sorted(addr for addr, v in theirs.items() if v != mine)
-        if wrong:
-            self.close(cancel=True)
-            raise BatchError(
-                f"Dask worker(s) {', '.join(wrong)} run different code (version "
-                f"{theirs[wrong[0]]}, here {mine}): their clips would never match the cache"
-            )
 
     def submit(self, job: Job) -> None:
         job.attempts += 1
@@ -164,9 +224,4 @@ class DaskBackend:
         with contextlib.suppress(Exception):
             if cancel and self._pending:
                 self.client.cancel(list(self._pending))
-        if self._own_client:
-            with contextlib.suppress(Exception):
-                self.client.close()
-        if self._cluster is not None:
-            with contextlib.suppress(Exception):
-                self._cluster.close()
+        self._conn.close()

@@ -106,6 +106,7 @@ def build_slides(
     quiet: bool = False,
     on_section: Callable[[str, float], None] | None = None,
     workers: int = 1,
+    cluster: Any = None,
 ) -> SlidesResult:
     """Render ``cfg`` (or reuse its up-to-date clip) and write its lecture deck under ``out_dir/<name>/``.
 
@@ -130,8 +131,9 @@ def build_slides(
         deck and the PPTX do not use them). They are most of the build time: without them, a deck of a
         clip whose sections all start on clean keyframes is made without decoding a frame, and the
         presentation file names each slide's own video as its reversed one.
-    quiet, on_section, workers
-        Passed to :func:`explainer.clip.render_clip` (``workers``: processes drawing the clip).
+    quiet, on_section, workers, cluster
+        Passed to :func:`explainer.clip.render_clip` (``workers``: parts the clip is drawn in, by
+        processes here or, with ``cluster``, by the workers of a Dask cluster).
 
     Raises
     ------
@@ -164,10 +166,19 @@ def build_slides(
             quiet=quiet,
             on_section=on_section,
             workers=workers,
+            cluster=cluster,
         )
     else:
         clip = render_clip(
-            cfg, out_dir, quality=quality, fmt="mp4", force=force, quiet=quiet, on_section=on_section, workers=workers
+            cfg,
+            out_dir,
+            quality=quality,
+            fmt="mp4",
+            force=force,
+            quiet=quiet,
+            on_section=on_section,
+            workers=workers,
+            cluster=cluster,
         )
     meta = json.loads(Path(clip.files["metadata"]).read_text(encoding="utf-8"))
     video = Path(clip.files["video"])

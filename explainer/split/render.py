@@ -28,11 +28,12 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,8 @@ class Drawing:
     #: Seconds per worker: ``start`` (spawn to first line of the scene), ``build`` (the
     #: scene built and played), as measured inside each worker; empty for a serial render.
     worker_seconds: tuple[dict[str, float], ...] = ()
+    #: ``host:pid`` of the process that drew each part; empty for a serial render.
+    worker_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class PartResult:
     seconds: dict[str, float] = field(default_factory=dict)
     #: For a worker with no shared folder (Dask): each partial movie's bytes.
     blobs: dict[int, bytes] | None = None
+    #: ``host:pid`` of the process that drew this part.
+    where: str = ""
 
 
 def draw_part(job: PartJob, on_section: Callable[[str], None] | None = None) -> PartResult:
@@ -138,6 +143,7 @@ def draw_part(job: PartJob, on_section: Callable[[str], None] | None = None) -> 
         plays=tuple(scene.plays),
         short=(short.count, short.added),
         seconds={"start": t1 - job.started if job.started else 0.0, "build": t2 - t1, "total": t2 - t0},
+        where=f"{socket.gethostname()}:{os.getpid()}",
     )
 
 
@@ -247,14 +253,31 @@ def join_movies(parts: Sequence[str | Path], dst: Path) -> None:
         manifest.unlink(missing_ok=True)
 
 
-def _drain(
-    k: int,
-    conn: Connection,
-    workers: int,
-    passed: list[int],
-    titles: list[str],
-    results: dict[int, PartResult],
-) -> str:
+class _Progress:
+    """Which sections every worker has finished; ``on_section(title)`` once all have."""
+
+    def __init__(self, workers: int, on_section: Callable[[str], None] | None) -> None:
+        self.passed = [0] * workers  # sections each worker has finished
+        self.titles: list[str] = []
+        self.reported = 0
+        self.on_section = on_section
+
+    def section(self, k: int, title: str, index: int | None = None) -> None:
+        """Worker ``k`` has finished its section number ``index`` (default: its next one).
+
+        A part run again (Dask's retry of a lost worker) repeats indices, which count once.
+        """
+        index = self.passed[k] if index is None else index
+        self.passed[k] = max(self.passed[k], index + 1)
+        if k == 0 and index == len(self.titles):
+            self.titles.append(title)
+        # A section is finished when every worker has played past it.
+        while self.on_section is not None and self.reported < min(min(self.passed), len(self.titles)):
+            self.on_section(self.titles[self.reported])
+            self.reported += 1
+
+
+def _drain(k: int, conn: Connection, workers: int, progress: _Progress, results: dict[int, PartResult]) -> str:
     """Read every message worker ``k`` has sent: ``"done"`` once its result has come,
     ``"gone"`` if its pipe has closed without it, else ``"more"`` (it is still working).
 
@@ -270,14 +293,54 @@ def _drain(
             return "gone"
         kind = message[0]
         if kind == "section":
-            passed[k] += 1
-            if k == 0:
-                titles.append(message[1])
+            progress.section(k, message[1])
         elif kind == "done":
             results[k] = message[1]
             return "done"
         else:
             raise SplitError(f"split render: worker {k + 1} of {workers} failed: {message[1]}")
+
+
+def _run_processes(jobs: Sequence[PartJob], progress: _Progress) -> dict[int, PartResult]:
+    """Every job in its own spawned process on this machine; their results by worker."""
+    ctx = multiprocessing.get_context("spawn")
+    workers = len(jobs)
+    procs: list[Any] = []
+    conns: list[Connection] = []
+    parent = os.getpid()
+    for k, job in enumerate(jobs):
+        receive, send = ctx.Pipe(duplex=False)
+        job = replace(job, started=time.time())
+        proc = ctx.Process(target=_worker_main, args=(job, send, parent), name=f"split-{k + 1}", daemon=True)
+        try:
+            proc.start()
+        except BaseException:
+            _stop(procs)
+            raise
+        send.close()
+        procs.append(proc)
+        conns.append(receive)
+    results: dict[int, PartResult] = {}
+    try:
+        open_conns = dict(enumerate(conns))
+        while len(results) < workers:
+            waiting = list(open_conns.values()) + [procs[k].sentinel for k in open_conns]
+            ready = set(wait(waiting))
+            for k, conn in list(open_conns.items()):
+                if conn not in ready and procs[k].sentinel not in ready:
+                    continue
+                state = _drain(k, conn, workers, progress, results)
+                if state == "done":
+                    del open_conns[k]
+                elif state == "gone" or procs[k].sentinel in ready:
+                    # Ended without its result: killed, or died before it could send one.
+                    procs[k].join(_STOP_SECONDS)
+                    raise _died(k, workers, procs[k].exitcode)
+    finally:
+        _stop(procs)
+        for conn in conns:
+            conn.close()
+    return results
 
 
 def draw_split(
@@ -292,17 +355,17 @@ def draw_split(
     quiet: bool = False,
     on_section: Callable[[str], None] | None = None,
     encoder: dict[str, str] | None = None,
+    cluster: Any = None,
 ) -> Drawing:
-    """Draw the clip with ``workers`` processes under ``media`` and join it into ``media/<name>.<fmt>``.
+    """Draw the clip in ``workers`` parts under ``media`` and join it into ``media/<name>.<fmt>``.
 
-    ``on_section(title)`` is called as each section is finished by every worker.
+    The parts run in processes on this machine, or with ``cluster`` (an
+    :class:`explainer.batch.dask_cluster.DaskConnection`) as tasks on its workers
+    (:mod:`explainer.split.remote`). ``on_section(title)`` is called as each section is
+    finished by every worker.
     """
-    ctx = multiprocessing.get_context("spawn")
-    procs: list[Any] = []
-    conns: list[Connection] = []
-    parent = os.getpid()
-    for k in range(workers):
-        job = PartJob(
+    jobs = [
+        PartJob(
             spec=spec,
             scene=scene,
             cell=cell,
@@ -313,45 +376,16 @@ def draw_split(
             share=Share(k, workers),
             media=str(media / f"worker-{k + 1}"),
             encoder=dict(encoder or {}),
-            started=time.time(),
         )
-        receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_worker_main, args=(job, send, parent), name=f"split-{k + 1}", daemon=True)
-        try:
-            proc.start()
-        except BaseException:
-            _stop(procs)
-            raise
-        send.close()
-        procs.append(proc)
-        conns.append(receive)
-    results: dict[int, PartResult] = {}
-    passed = [0] * workers  # sections each worker has finished
-    titles: list[str] = []
-    reported = 0
-    try:
-        open_conns = dict(enumerate(conns))
-        while len(results) < workers:
-            waiting = list(open_conns.values()) + [procs[k].sentinel for k in open_conns]
-            ready = set(wait(waiting))
-            for k, conn in list(open_conns.items()):
-                if conn not in ready and procs[k].sentinel not in ready:
-                    continue
-                state = _drain(k, conn, workers, passed, titles, results)
-                if state == "done":
-                    del open_conns[k]
-                elif state == "gone" or procs[k].sentinel in ready:
-                    # Ended without its result: killed, or died before it could send one.
-                    procs[k].join(_STOP_SECONDS)
-                    raise _died(k, workers, procs[k].exitcode)
-            # A section is finished when every worker has played past it.
-            while on_section is not None and reported < min(min(passed), len(titles)):
-                on_section(titles[reported])
-                reported += 1
-    finally:
-        _stop(procs)
-        for conn in conns:
-            conn.close()
+        for k in range(workers)
+    ]
+    progress = _Progress(workers, on_section)
+    if cluster is None:
+        results = _run_processes(jobs, progress)
+    else:
+        from explainer.split.remote import run_on_dask
+
+        results = run_on_dask(jobs, cluster, progress)
     parts, drawn_by = collect(list(results.values()), workers)
     video = media / "videos" / f"{name}.{fmt}"
     join_movies(parts, video)
@@ -365,4 +399,5 @@ def draw_split(
         drawn_by=drawn_by,
         short=first.short,
         worker_seconds=tuple(results[k].seconds for k in range(workers)),
+        worker_hosts=tuple(results[k].where for k in range(workers)),
     )
