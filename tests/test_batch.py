@@ -489,3 +489,26 @@ def test_dask_backend_installs_returned_files(tmp_path: Path) -> None:
         assert rec.files["video"].read_bytes() == b"not really a video: " + rec.name.encode()
     again = run_sweep(sweep, out, jobs=1, render_fn=fake_render, console=quiet_console())
     assert [r.status for r in again.records] == ["cached", "failed", "cached"]
+
+
+def test_spare_cores_go_to_the_longest_clips_and_never_make_a_two_part_split() -> None:
+    from explainer.batch.jobs import share_cores
+
+    assert share_cores([30.0, 60.0], 2) == [1, 1]  # no spare core
+    assert share_cores([30.0, 60.0], 4) == [1, 1]  # 1 and 3 would be uneven, 2 and 2 are too few
+    assert share_cores([60.0], 2) == [1]  # 2 parts measured no faster than 1
+    assert share_cores([60.0], 3) == [3]
+    assert share_cores([30.0, 90.0], 8) == [1, 7]  # the short clip's 2 parts go to the long one
+    assert share_cores([30.0, 90.0, 60.0], 12) == [1, 7, 4]  # longer clips get more; 12 cores in all
+    assert share_cores([60.0, 60.0], 6) == [3, 3]
+    assert share_cores([10.0] * 5, 3) == [1] * 5  # more clips than cores: one each
+
+
+def test_a_clip_is_estimated_from_its_steps_and_pacing() -> None:
+    from explainer.batch.jobs import estimated_seconds
+    from explainer.config import load_config, with_overrides
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = load_config(root / "configs/default.yaml")
+    longer = with_overrides(cfg, {"sequence.length": 32}, origin="test")
+    assert estimated_seconds(longer) > estimated_seconds(cfg) > 20.0

@@ -186,3 +186,16 @@ def test_killed_batch_resumes_and_a_failing_job_spares_the_others(tmp_path: Path
     for name, status in expected.items():
         if status != "failed":
             assert (sweep_dir / name / f"{name}.mp4").is_file()
+
+
+def test_a_batch_with_spare_cores_draws_its_one_clip_in_parts(tmp_path: Path) -> None:
+    sweep_path = make(tmp_path, "base: tiny.yaml\ngrid:\n  rnn.activation: [tanh]\n", name="one_clip")
+    out = tmp_path / "out"
+    proc, _ = batch(sweep_path, out, "-j", "3")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "the spare cores draw 1 clip(s) in 3 parts" in proc.stdout + proc.stderr
+    sweep_dir = out / "one_clip"
+    (name,) = statuses(sweep_dir)
+    meta = json.loads((sweep_dir / name / f"{name}.json").read_text())
+    assert meta["workers"] == 3 and len(meta["parts"]) == 3
+    assert sum(p["frames"] for p in meta["parts"]) == probe(sweep_dir / name / f"{name}.mp4")["frames"]

@@ -15,7 +15,17 @@ from typing import Any
 
 from explainer.gallery import ClipRecord
 
-__all__ = ["DEFAULT_OUT", "BatchError", "BatchReport", "Job", "JobResult", "RenderFn"]
+__all__ = [
+    "MIN_SPLIT_PARTS",
+    "estimated_seconds",
+    "share_cores",
+    "DEFAULT_OUT",
+    "BatchError",
+    "BatchReport",
+    "Job",
+    "JobResult",
+    "RenderFn",
+]
 
 DEFAULT_OUT = Path("out")
 
@@ -36,6 +46,7 @@ class Job:
     config: Any
     attempts: int = 0
     breaks: int = 0  # times a broken local pool took this job down
+    parts: int = 1  # worker processes drawing this one clip (spare cores of a short batch)
 
 
 @dataclass(frozen=True)
@@ -100,3 +111,41 @@ class BatchReport:
         if self.interrupted:
             return 130
         return 1 if self.problems or any(not r.ok for r in self.records) else 0
+
+
+#: A clip is split only into this many parts or more: a serial render already keeps about
+#: two cores busy (one drawing, x264's threads on the rest), and 2 parts measured no faster
+#: than 1 with Manim's encoder settings (``bench/bench_parallel.py``; README, Performance).
+MIN_SPLIT_PARTS = 3
+
+
+def estimated_seconds(cfg: Any) -> float:
+    """A clip's length from its config alone, for ranking clips (intro and summary as 20 s)."""
+    style = cfg.style
+    steps = int(cfg.sequence.length)
+    slow = min(steps, int(style.fast_after))
+    return 20.0 + slow * float(style.step_seconds) + (steps - slow) * float(style.fast_step_seconds)
+
+
+def share_cores(lengths: list[float], cores: int) -> list[int]:
+    """How many parts each clip of a batch is drawn in, when there are fewer clips than cores.
+
+    Every clip gets one part; the spare cores go, one at a time, to the clip whose length
+    per part is largest, so the clips finish about together. A clip left with fewer than
+    :data:`MIN_SPLIT_PARTS` parts is drawn serially, and its spare cores go to the clips
+    that split.
+    """
+
+    def neediest(among: list[int]) -> int:
+        return max(among, key=lambda i: (lengths[i] / parts[i], -i))
+
+    parts = [1] * len(lengths)
+    for _ in range(max(0, cores - len(lengths))):
+        parts[neediest(list(range(len(lengths))))] += 1
+    # Too few parts to pay off: drawn serially, the cores freed go to the clips that split.
+    freed = sum(p - 1 for p in parts if p < MIN_SPLIT_PARTS)
+    parts = [p if p >= MIN_SPLIT_PARTS else 1 for p in parts]
+    splitting = [i for i, p in enumerate(parts) if p > 1]
+    for _ in range(freed if splitting else 0):
+        parts[neediest(splitting)] += 1
+    return parts

@@ -61,7 +61,7 @@ class LocalBackend:
 
     def submit(self, job: Job) -> None:
         job.attempts += 1
-        self._pending[self._pool.submit(local_task, job.config, *self._args)] = job
+        self._pending[self._pool.submit(local_task, job.config, *self._args, job.parts)] = job
 
     @property
     def pending(self) -> int:
@@ -134,7 +134,7 @@ class LocalBackend:
         self._suspects.sort(key=lambda j: j.index)
         job = self._suspects.pop(0)
         job.attempts += 1
-        self._solo_job = (self._solo.submit(local_task, job.config, *self._args), job)
+        self._solo_job = (self._solo.submit(local_task, job.config, *self._args, job.parts), job)
 
     def _close_solo(self) -> None:
         if self._solo is not None:

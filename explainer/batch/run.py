@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from explainer.batch.dask_cluster import DaskBackend
-from explainer.batch.jobs import DEFAULT_OUT, BatchError, BatchReport, Job, RenderFn
+from explainer.batch.jobs import DEFAULT_OUT, BatchError, BatchReport, Job, RenderFn, estimated_seconds, share_cores
 from explainer.batch.local import LocalBackend
 from explainer.batch.progress import Reporter, say
 from explainer.batch.worker import error_line
@@ -193,8 +193,14 @@ def run_sweep(
             backend = DaskBackend(scheduler, workers, sweep_dir, quality, fmt, render_fn, client)
             where = backend.where
         else:
+            cores = jobs or os.cpu_count() or 1
+            for job, parts in zip(todo, share_cores([estimated_seconds(j.config) for j in todo], cores), strict=True):
+                job.parts = parts
             backend = LocalBackend(workers, sweep_dir, quality, fmt, force, render_fn)
             where = f"{workers} local worker process{'es' if workers > 1 else ''}"
+            split = [j.parts for j in todo if j.parts > 1]
+            if split:
+                where += f"; the spare cores draw {len(split)} clip(s) in {'/'.join(map(str, split))} parts"
     try:
         sweep_dir.mkdir(parents=True, exist_ok=True)
         clean_stale_staging(sweep_dir)  # what an earlier, killed batch left half-written

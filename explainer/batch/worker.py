@@ -161,16 +161,24 @@ def error_line(exc: BaseException) -> str:
 
 
 def local_task(
-    cfg: Any, sweep_dir: str, quality: str | None, fmt: str | None, force: bool, render_fn: RenderFn | None
+    cfg: Any,
+    sweep_dir: str,
+    quality: str | None,
+    fmt: str | None,
+    force: bool,
+    render_fn: RenderFn | None,
+    parts: int = 1,
 ) -> JobResult:
-    """One job in a local worker: render into the sweep folder (the clip publishes itself)."""
+    """One job in a local worker: render into the sweep folder (the clip publishes itself);
+    ``parts`` above 1 draws it with that many processes of its own (spare cores)."""
     global _rendering, _sweep_dir
     _sweep_dir = Path(sweep_dir)
     try:
         render = render_fn or _default_render()
         _rendering = True
         try:
-            res = render(cfg, Path(sweep_dir), quality=quality, fmt=fmt, force=force, quiet=True)
+            more = {"workers": parts} if parts > 1 else {}
+            res = render(cfg, Path(sweep_dir), quality=quality, fmt=fmt, force=force, quiet=True, **more)
         finally:
             _rendering = False
     except BaseException as exc:
@@ -216,11 +224,32 @@ def clean_dead_task_dirs(tmp_root: Path | None = None) -> list[Path]:
     return removed
 
 
+def roomy_malloc() -> None:
+    """Undo, in a Dask worker, the allocator setting its nanny gives it.
+
+    A Dask nanny starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536``. Setting it
+    turns off glibc's adaptive mmap threshold, so every frame-sized buffer (8 MB at
+    1080p) is mapped and unmapped afresh and its pages faulted in again: measured here,
+    a 720p part took 27 % more CPU in such a process, and a 1080p clip on a LocalCluster
+    twice the CPU of the same clip in plain processes. Fixed thresholds as large as glibc
+    allows (32 MB) keep those buffers in the heap. Harmless where glibc is not the allocator.
+    """
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 32 * 1024 * 1024)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 256 * 1024 * 1024)  # M_TRIM_THRESHOLD
+
+
 def dask_task(cfg: Any, quality: str | None, fmt: str | None, render_fn: RenderFn | None) -> JobResult:
     """One job on a Dask worker: render into a private folder and return the files' bytes."""
     import socket
 
     _quiet_logging()
+    roomy_malloc()
     render = render_fn or _default_render()
     where = f"{socket.gethostname()}:{os.getpid()}"
     clean_dead_task_dirs()

@@ -47,10 +47,11 @@ def _post_section(topic: str, worker: int, index: int, title: str) -> None:
 
 def dask_part(job: PartJob, topic: str) -> PartResult:
     """One part on a Dask worker: draw into a private folder and return the partial movies' bytes."""
-    from explainer.batch.worker import _TASK_PREFIX, _quiet_logging, clean_dead_task_dirs
+    from explainer.batch.worker import _TASK_PREFIX, _quiet_logging, clean_dead_task_dirs, roomy_malloc
     from explainer.output import remove_tree
 
     _quiet_logging()
+    roomy_malloc()
     clean_dead_task_dirs()
     tmp = Path(tempfile.mkdtemp(prefix=f"{_TASK_PREFIX}{os.getpid()}-"))
     finished = iter(range(1 << 30))  # this part's sections, counted from 0
