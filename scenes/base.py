@@ -145,11 +145,6 @@ class ExplainerScene(MovingCameraScene):
         self.plays: list[tuple[int, bool]] = []
         self._cost_so_far = 0.0
         super().__init__(**kwargs)
-        file_writer = getattr(self.renderer, "file_writer", None)
-        if file_writer is not None:
-            from scenes.holds import use_hold_encoder
-
-            use_hold_encoder(file_writer)  # a held frame is converted once, not per frame
 
     # -- pacing -------------------------------------------------------------
     def seconds_for_step(self, step: int) -> float:

@@ -83,23 +83,3 @@ def test_scenes_encode_with_the_hold_encoder() -> None:
     writer = Writer()
     use_hold_encoder(writer)
     assert writer._create_segment_encoder.__name__ == "create"  # type: ignore[attr-defined]
-
-
-@pytest.mark.scene
-def test_every_explainer_scene_uses_it(tmp_path: Path) -> None:
-    from manim import tempconfig
-
-    from explainer.config import load_config, with_overrides
-    from explainer.runs import build_spec
-    from explainer.scene_kinds import get_scene_kind
-
-    root = Path(__file__).resolve().parent.parent
-    cfg = with_overrides(load_config(root / "configs/default.yaml"), {"narration.voice": "none"}, origin="test")
-    cls = get_scene_kind(cfg.scene).load_class(cfg.scene_cell)
-    with tempconfig({"media_dir": str(tmp_path), "quality": "low_quality", "dry_run": False}):
-        scene = cls(build_spec(cfg))
-        encoder = scene.renderer.file_writer._create_segment_encoder(tmp_path / "x.mp4")
-        try:
-            assert isinstance(encoder, HoldEncoder)
-        finally:
-            encoder.abort()
