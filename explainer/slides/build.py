@@ -156,30 +156,20 @@ def build_slides(
         silent = with_overrides(
             cfg, {"narration.voice": "none", "narration.takes": None, "style.pacing": "animation"}, origin="slides"
         )
-        timeline_dir = out_dir / cfg.name / "slides" / "timeline"
-        clip = render_clip(
-            silent,
-            timeline_dir,
-            quality=quality,
-            fmt="mp4",
-            force=force,
-            quiet=quiet,
-            on_section=on_section,
-            workers=workers,
-            cluster=cluster,
-        )
+        source, render_dir = silent, out_dir / cfg.name / "slides" / "timeline"
     else:
-        clip = render_clip(
-            cfg,
-            out_dir,
-            quality=quality,
-            fmt="mp4",
-            force=force,
-            quiet=quiet,
-            on_section=on_section,
-            workers=workers,
-            cluster=cluster,
-        )
+        source, render_dir = cfg, out_dir
+    clip = render_clip(
+        source,
+        render_dir,
+        quality=quality,
+        fmt="mp4",
+        force=force,
+        quiet=quiet,
+        on_section=on_section,
+        workers=workers,
+        cluster=cluster,
+    )
     meta = json.loads(Path(clip.files["metadata"]).read_text(encoding="utf-8"))
     video = Path(clip.files["video"])
     width, height, fps = QUALITIES[meta["quality"]]
