@@ -1,4 +1,4 @@
-"""What a held frame costs: Manim's segment encoder against :class:`scenes.holds.HoldEncoder`.
+"""What a held frame costs: Manim's segment encoder against :class:`scenes.segment_encoder.SegmentEncoder`.
 
     .venv/bin/python bench/bench_holds.py [--video out/default/default.mp4] [--frames 300] [--repeats 3]
 
@@ -31,7 +31,7 @@ from manim._config.video_encoder import VideoEncoderSpec  # noqa: E402
 from manim.scene.video_segment_encoder import VideoSegmentEncoder  # noqa: E402
 
 from explainer.media import ENCODERS  # noqa: E402
-from scenes.holds import HoldEncoder  # noqa: E402
+from scenes.segment_encoder import SegmentEncoder  # noqa: E402
 
 
 def real_frame(video: Path | None) -> np.ndarray:
@@ -75,7 +75,7 @@ def main() -> int:
             manim, hold = [], []
             for r in range(args.repeats):
                 manim.append(timed(VideoSegmentEncoder, spec, px, args.frames, Path(tmp) / f"m{r}.mp4"))
-                hold.append(timed(HoldEncoder, spec, px, args.frames, Path(tmp) / f"h{r}.mp4"))
+                hold.append(timed(SegmentEncoder, spec, px, args.frames, Path(tmp) / f"h{r}.mp4"))
             same = all(
                 (Path(tmp) / f"m{r}.mp4").read_bytes() == (Path(tmp) / f"h{r}.mp4").read_bytes()
                 for r in range(args.repeats)
@@ -83,10 +83,10 @@ def main() -> int:
             m, h = statistics.median(manim) / args.frames * 1e3, statistics.median(hold) / args.frames * 1e3
             print(
                 f"  {name:9s} Manim {m:6.2f} ms per held frame, hold encoder {h:6.2f} ms: x{m / h:.2f} faster;"
-                f" files byte-identical: {same}"
+                f" files byte-identical: {same} (mbtree on: see the caveat)"
             )
-    print("caveat: x264 runs its own threads (as in a render), so the files can differ in a run; the test")
-    print("(tests/test_holds.py) compares with one thread, where the stream is a function of its input.")
+    print("caveat: x264's macroblock tree is on (as in a render), so two encodes of the same frames can differ;")
+    print("tests/test_segment_encoder.py compares with mbtree=0, where the stream is a function of its input.")
     return 0
 
 

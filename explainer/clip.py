@@ -249,10 +249,8 @@ def _manim_settings(
         # of 1 the render thread waits at the end of every play() (default.yaml at -q h: render /
         # encode floor 1.46 -> ~1.3). Costs up to 4 x 8 queued frames of memory (~260 MB at 1080p).
         "max_inflight_encoders": 4,
-        # output.encoder's options (explainer.media.encoder_options). x264 keeps its own threads
-        # unless RNN_EXPLAINER_X264_THREADS says otherwise: they make its output vary a little from
-        # run to run (two serial renders of default.yaml differed in one play of 77, by up to 56
-        # levels); 1 thread gives the same pixels every time, serial or split, at a cost in time.
+        # output.encoder's options (explainer.media.encoder_options), with what
+        # RNN_EXPLAINER_REPRODUCIBLE and RNN_EXPLAINER_X264_THREADS add.
         "video_encoder_options": dict(encoder or {}),
         "progress_bar": "none",  # per-section progress is ours (on_section); Manim's bars are per play()
         "verbosity": "ERROR" if quiet else "WARNING",

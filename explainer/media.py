@@ -47,12 +47,26 @@ ENCODERS: dict[str, Mapping[str, str]] = {
 ENCODER_NAMES: tuple[str, ...] = tuple(ENCODERS)
 
 
+def reproducible() -> bool:
+    """``RNN_EXPLAINER_REPRODUCIBLE=1``: every render of a clip, serial or split, gives the same bits.
+
+    x264's macroblock-tree rate control (``mbtree``, on in every preset Manim and ``fast``
+    use) makes its output differ a little from encode to encode of the same frames in one
+    process, with one thread or many: 4 renders of ``default.yaml`` at ``-q l`` in one
+    process gave 4 different streams (a level here and there, invisibly), and 55 frames
+    encoded 10 times in a loop 6 different ones. With ``mbtree=0`` every one of them was the
+    same, with x264's own threads and several segments encoded at once. So this setting
+    turns mbtree off. That changes the stream (mbtree moves bits to what stays on screen), so
+    it is for the tests that compare pixels, not for lectures.
+    """
+    return os.environ.get("RNN_EXPLAINER_REPRODUCIBLE", "").strip() == "1"
+
+
 def encoder_options(encoder: str, fmt: str) -> dict[str, str]:
     """The video encoder options for ``output.encoder`` and a format (Manim merges them over its own).
 
-    ``RNN_EXPLAINER_X264_THREADS=N`` (digits) gives x264 N threads per segment; 1 makes the
-    output the same bit for bit from run to run (x264's frame threads make it vary a little),
-    at a cost in time.
+    ``RNN_EXPLAINER_REPRODUCIBLE=1`` adds ``x264-params: mbtree=0`` (see :func:`reproducible`);
+    ``RNN_EXPLAINER_X264_THREADS=N`` (digits) gives x264 N threads per segment.
     """
     if fmt != "mp4":
         return {}
@@ -60,4 +74,6 @@ def encoder_options(encoder: str, fmt: str) -> dict[str, str]:
     threads = os.environ.get("RNN_EXPLAINER_X264_THREADS", "").strip()
     if threads.isdigit():
         options["threads"] = threads
+    if reproducible():
+        options["x264-params"] = "mbtree=0"
     return options

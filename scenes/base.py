@@ -145,6 +145,12 @@ class ExplainerScene(MovingCameraScene):
         self.plays: list[tuple[int, bool]] = []
         self._cost_so_far = 0.0
         super().__init__(**kwargs)
+        file_writer = getattr(self.renderer, "file_writer", None)
+        if file_writer is not None:
+            from scenes.segment_encoder import use_segment_encoder
+
+            # The same pixels whatever the process encoded before, and a held frame converted once.
+            use_segment_encoder(file_writer)
 
     # -- pacing -------------------------------------------------------------
     def seconds_for_step(self, step: int) -> float:

@@ -9,9 +9,15 @@ import pytest
 
 from explainer.clip import clip_hash, render_clip
 from explainer.config import ConfigError, load_config, load_config_text, with_overrides
-from explainer.media import ENCODERS, encoder_options
+from explainer.media import ENCODERS, encoder_options, reproducible
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _no_encoder_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RNN_EXPLAINER_X264_THREADS", raising=False)
+    monkeypatch.delenv("RNN_EXPLAINER_REPRODUCIBLE", raising=False)
 
 
 def test_standard_is_the_default_and_is_manims_own_setting() -> None:
@@ -19,8 +25,7 @@ def test_standard_is_the_default_and_is_manims_own_setting() -> None:
     assert encoder_options("standard", "mp4") == {}  # Manim's crf 23, preset medium
 
 
-def test_fast_sets_x264_options_for_mp4_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("RNN_EXPLAINER_X264_THREADS", raising=False)
+def test_fast_sets_x264_options_for_mp4_only() -> None:
     fast = encoder_options("fast", "mp4")
     assert fast == dict(ENCODERS["fast"]) and fast["preset"] != "medium"
     for fmt in ("webm", "mov", "gif"):
@@ -33,6 +38,20 @@ def test_the_thread_variable_adds_to_either_setting(monkeypatch: pytest.MonkeyPa
     assert encoder_options("fast", "mp4")["threads"] == "1"
     monkeypatch.setenv("RNN_EXPLAINER_X264_THREADS", "auto")  # not digits: x264 decides
     assert "threads" not in encoder_options("standard", "mp4")
+
+
+def test_reproducible_turns_mbtree_off_for_mp4_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not reproducible()
+    for value in ("0", "yes", ""):
+        monkeypatch.setenv("RNN_EXPLAINER_REPRODUCIBLE", value)
+        assert not reproducible() and encoder_options("standard", "mp4") == {}
+    monkeypatch.setenv("RNN_EXPLAINER_REPRODUCIBLE", "1")
+    assert reproducible()
+    assert encoder_options("standard", "mp4") == {"x264-params": "mbtree=0"}
+    assert encoder_options("fast", "mp4") == {**ENCODERS["fast"], "x264-params": "mbtree=0"}
+    assert encoder_options("standard", "webm") == {}
+    monkeypatch.setenv("RNN_EXPLAINER_X264_THREADS", "2")  # the two add up
+    assert encoder_options("standard", "mp4") == {"x264-params": "mbtree=0", "threads": "2"}
 
 
 def test_an_unknown_encoder_is_one_line_naming_the_field() -> None:
@@ -55,7 +74,6 @@ def test_the_encoder_is_part_of_the_cache_key() -> None:
 def test_the_video_is_encoded_with_the_settings_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # x264 writes the settings it ran with into the stream (an SEI message): preset medium
     # searches with subme=7 and 3 reference frames, veryfast with subme=2 and 1.
-    monkeypatch.delenv("RNN_EXPLAINER_X264_THREADS", raising=False)
     base = with_overrides(
         load_config(ROOT / "configs/default.yaml"),
         {"narration.voice": "none", "sequence.length": 2},
@@ -73,3 +91,8 @@ def test_the_video_is_encoded_with_the_settings_named(tmp_path: Path, monkeypatc
     assert b"subme=2" in seen["fast"] and b" ref=1 " in seen["fast"]
     assert b"crf=23.0" in seen["standard"]
     assert f"crf={float(ENCODERS['fast'].get('crf', '23')):.1f}".encode() in seen["fast"]
+    assert b"mbtree=1" in seen["standard"] and b"mbtree=1" in seen["fast"]
+    monkeypatch.setenv("RNN_EXPLAINER_REPRODUCIBLE", "1")
+    res = render_clip(base, tmp_path / "reproducible", quality="l", quiet=True)
+    data = Path(res.files["video"]).read_bytes()
+    assert b"mbtree=0" in data and b"subme=7" in data  # still Manim's setting, less mbtree

@@ -62,13 +62,11 @@ def metadata(res: Any) -> dict[str, Any]:
 def test_split_render_has_the_serial_frames_sections_and_captions(
     tmp_path: Path, config: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # x264 with its own threads varies a little from run to run, serial or split alike;
-    # with one thread per segment its output is a function of its input.
-    monkeypatch.setenv("RNN_EXPLAINER_X264_THREADS", "1")
-    # Both in fresh processes, as the split's workers are: a render's frames also depend a
-    # little on what the same process rendered before (a serial default.yaml after a
-    # light-theme clip drew its title's last letter one frame early), which is not the
-    # split's doing and would make this comparison flaky in a long test process.
+    # x264's macroblock tree makes its output vary a little from encode to encode, serial or
+    # split alike (explainer.media.reproducible); with it off the output is a function of its input.
+    monkeypatch.setenv("RNN_EXPLAINER_REPRODUCIBLE", "1")
+    # Both in fresh processes, as the split's workers are: what a long test process encoded
+    # before is not the split's doing and must not decide the comparison.
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         serial = pool.submit(_render_silent, config, tmp_path / "serial", 1).result()
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
