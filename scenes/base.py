@@ -86,6 +86,15 @@ def _drawn_clock(start: float, duration: float, frozen: bool) -> float:
 
 _NOTHING = Mobject()  # see ExplainerScene.get_moving_and_static_mobjects
 
+
+def _draw_nothing(*args: Any, **kwargs: Any) -> None:
+    """Stands in for the renderer's ``update_frame`` during a play another worker draws.
+
+    Nothing drawn then is ever seen: the frames of a skipped play are not written, and the
+    next drawn play draws its still parts (``save_static_frame_data``) and every frame anew.
+    """
+
+
 SectionListener = Callable[["ExplainerScene", SectionRecord], None]
 
 
@@ -191,10 +200,19 @@ class ExplainerScene(MovingCameraScene):
         renderer: Any = self.renderer
         before = float(renderer.time)
         share = self.share
+        dealt_away = share is not None and not share.draws(self._cost_so_far)
         if share is not None:
             # Manim resets ``skip_animations`` to this at the start of every play.
-            renderer._original_skipping_status = not share.draws(self._cost_so_far)
-        super().play(*args, **kwargs)
+            renderer._original_skipping_status = dealt_away
+        if dealt_away:
+            # Manim's renderer draws a skipped play's still parts (and a held play's frame)
+            # all the same, for frames it then throws away; a split worker skips most plays.
+            renderer.update_frame = _draw_nothing
+        try:
+            super().play(*args, **kwargs)
+        finally:
+            if dealt_away:
+                del renderer.update_frame  # the class's method again
         held = bool(self.is_current_animation_frozen_frame())
         if renderer.skip_animations:
             renderer.time = _drawn_clock(before, float(self.duration), held)

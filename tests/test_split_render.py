@@ -96,6 +96,33 @@ def test_both_workers_draw_and_finish_within_a_few_blocks(tmp_path: Path) -> Non
     assert abs(cost[0] - cost[1]) < 4 * 60, cost
 
 
+def test_a_worker_dealt_nothing_draws_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Manim's renderer draws a skipped play's still parts all the same; a worker must not
+    # (it is most of what a worker's set-up cost beyond building the scene).
+    from manim.camera.camera import Camera
+
+    from explainer.runs import build_spec
+    from explainer.split.render import PartJob, draw_part
+    from scenes.share import Share
+
+    drawn: list[int] = []
+    capture = Camera.capture_mobjects
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        drawn.append(1)
+        capture(self, *args, **kwargs)
+
+    monkeypatch.setattr(Camera, "capture_mobjects", counting)
+    cfg = silent("configs/default.yaml")
+    common = dict(spec=build_spec(cfg), scene=cfg.scene, cell=cfg.scene_cell, name=cfg.name, quality="l", fmt="mp4")
+    idle = draw_part(PartJob(**common, quiet=True, share=Share(999_999, 1_000_000), media=str(tmp_path / "idle")))
+    assert idle.partials == {} and len(idle.plays) > 50
+    assert drawn == []
+    # The same counter sees a worker that is dealt plays draw them.
+    busy = draw_part(PartJob(**common, quiet=True, share=Share(0, 2), media=str(tmp_path / "busy")))
+    assert busy.partials and len(drawn) > len(busy.partials)
+
+
 def _published(out: Path, name: str) -> dict[str, bytes]:
     folder = out / name
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()} if folder.is_dir() else {}
