@@ -82,7 +82,7 @@ def main() -> int:
             )
             m, h = statistics.median(manim) / args.frames * 1e3, statistics.median(hold) / args.frames * 1e3
             print(
-                f"  {name:9s} Manim {m:6.2f} ms per held frame, hold encoder {h:6.2f} ms: x{m / h:.2f} faster;"
+                f"  {name:9s} Manim {m:6.2f} ms per held frame, segment encoder {h:6.2f} ms: x{m / h:.2f} faster;"
                 f" files byte-identical: {same} (mbtree on: see the caveat)"
             )
     print("caveat: x264's macroblock tree is on (as in a render), so two encodes of the same frames can differ;")

@@ -36,6 +36,7 @@ from manim.utils.iterables import list_update
 
 from scenes.inputs import Run, SceneSpec
 from scenes.redraw import RedrawPlan, changed_mobjects, draw_order, updating_mobjects
+from scenes.segment_encoder import use_segment_encoder
 from scenes.share import Share
 from scenes.theme import Theme, get_theme
 
@@ -156,10 +157,7 @@ class ExplainerScene(MovingCameraScene):
         super().__init__(**kwargs)
         file_writer = getattr(self.renderer, "file_writer", None)
         if file_writer is not None:
-            from scenes.segment_encoder import use_segment_encoder
-
-            # The same pixels whatever the process encoded before, and a held frame converted once.
-            use_segment_encoder(file_writer)
+            use_segment_encoder(file_writer)  # a held frame converted for the codec once
 
     # -- pacing -------------------------------------------------------------
     def seconds_for_step(self, step: int) -> float:

@@ -2,14 +2,12 @@
 
 Every explainer scene encodes its segments (one per ``play()``) with :class:`SegmentEncoder`
 instead of Manim's :class:`~manim.scene.video_segment_encoder.VideoSegmentEncoder`. It does
-two things differently; neither changes the stream.
+one thing differently, a held frame converted once, and the stream is the same.
 
-**A conversion of its own.** Manim hands each RGBA frame to the codec, which converts it to
-the codec's pixel format (yuv420p) with a swscale context kept for the segment. Here each
-frame is converted before it is handed over, with the codec's interpolation (BILINEAR) and
-no colour-space arguments, by a context of its own (nothing carried over from frame to frame:
-4.4 ms per 1080p frame, against 4.2 ms with one context kept). The planes are the codec's own
-(``tests/test_segment_encoder.py``).
+**The conversion before the codec.** Manim hands each RGBA frame to the codec, which converts
+it to the codec's pixel format (yuv420p). Here the frame is converted before it is handed
+over, as the codec would (BILINEAR, no colour-space arguments); the packets are byte-identical
+to Manim's encoder's (``tests/test_segment_encoder.py``).
 
 **Cheap holds.** While the voice speaks over a still screen, Manim's cairo renderer draws
 the frame once and hands it over with ``repeat=N``; Manim then builds a new ``VideoFrame``
@@ -28,23 +26,22 @@ from fractions import Fraction
 from typing import Any
 
 import av
-from av.video.reformatter import VideoReformatter
 from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
 __all__ = ["SegmentEncoder", "to_codec_format", "use_segment_encoder"]
 
 
 def to_codec_format(pixels: Any, pix_fmt: str, width: int, height: int) -> av.VideoFrame:
-    """One RGBA frame as the codec takes it, converted by a swscale context of its own (one thread)."""
+    """One RGBA frame as the codec takes it."""
     frame = av.VideoFrame.from_ndarray(pixels, format="rgba")
     if pix_fmt == "rgba" and frame.width == width and frame.height == height:
         return frame
-    # The codec's own conversion uses BILINEAR and no colour-space arguments: the same here.
-    return VideoReformatter().reformat(frame, width=width, height=height, format=pix_fmt, threads=1)
+    # The codec's own conversion uses BILINEAR (reformat's default) and no colour-space arguments.
+    return frame.reformat(width=width, height=height, format=pix_fmt)
 
 
 class SegmentEncoder(VideoSegmentEncoder):
-    """Manim's segment encoder, with every frame converted by a context of its own, and a held one once."""
+    """Manim's segment encoder, with a held frame converted for the codec once."""
 
     def write_frame(self, pixels: Any, *, repeat: int = 1) -> None:
         self._validate_frame(pixels, repeat)

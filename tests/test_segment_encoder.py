@@ -102,19 +102,6 @@ def test_a_held_frame_is_converted_once(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert len(calls) == len(frames_to_write())
 
 
-def test_the_conversion_is_the_codecs_at_every_size() -> None:
-    """The same yuv420p planes as a fresh codec-side reformat (BILINEAR), odd sizes included."""
-    for w, h in ((W, H), (W + 2, H + 2), (854, 480)):
-        px = np.random.default_rng(w).integers(0, 256, (h, w, 4), dtype=np.uint8)
-        px[..., 3] = 255
-        ours = to_codec_format(px, "yuv420p", w, h)
-        theirs = av.VideoFrame.from_ndarray(px, format="rgba").reformat(format="yuv420p", interpolation="BILINEAR")
-        for p, q in zip(ours.planes, theirs.planes, strict=True):
-            a = np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:, : p.width]
-            b = np.frombuffer(q, np.uint8).reshape(-1, q.line_size)[:, : q.width]
-            assert np.array_equal(a, b)
-
-
 def test_use_segment_encoder_replaces_the_writers_factory(tmp_path: Path) -> None:
     class Writer:
         video_encoder = SPECS["mp4"]
