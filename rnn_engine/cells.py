@@ -131,6 +131,10 @@ class CellType:
         The gated cells' math: one forward step (:data:`rnn_engine.gated.StepFn`) and
         one step's derivatives in factored form (:class:`rnn_engine.gated.StepDerivatives`),
         from which the engine builds every Jacobian and gradient; ``None`` for the RNN.
+    gated_recurrence
+        The gates whose recurrent term ``W_h h`` is scaled by another gate before it is
+        added (the GRU candidate's, by the reset gate): ``step`` gets that term on its
+        own. They must be the last gates in order.
     """
 
     name: str
@@ -145,6 +149,7 @@ class CellType:
     run_batch: Callable[..., BatchTrajectory | GatedBatchTrajectory]
     step: StepFn | None = None
     derivatives: DerivativesFn | None = None
+    gated_recurrence: tuple[str, ...] = ()
 
     @property
     def gate_names(self) -> tuple[str, ...]:
@@ -206,15 +211,14 @@ def _lstm_step(
     tanh_c_out: Array | None,
 ) -> None:
     assert c_prev is not None and c_out is not None and tanh_c_out is not None
-    pre += rec
-    _sigmoid_into(pre[:, _I:_G], gates[:, _I:_G])  # i, f
-    _sigmoid_into(pre[:, _O], gates[:, _O])
-    np.tanh(pre[:, _G], out=gates[:, _G])
+    _sigmoid_into(pre[_I:_G], gates[_I:_G])  # i, f
+    _sigmoid_into(pre[_O], gates[_O])
+    np.tanh(pre[_G], out=gates[_G])
     # c' = f c + i g;  h' = o tanh(c')  (torch's order of operations)
-    np.multiply(gates[:, _F], c_prev, out=c_out)
-    c_out += gates[:, _I] * gates[:, _G]
+    np.multiply(gates[_F], c_prev, out=c_out)
+    c_out += np.multiply(gates[_I], gates[_G], out=tanh_c_out)  # tanh_c_out as scratch
     np.tanh(c_out, out=tanh_c_out)
-    np.multiply(gates[:, _O], tanh_c_out, out=h_out)
+    np.multiply(gates[_O], tanh_c_out, out=h_out)
 
 
 def _lstm_derivatives(a: StepArrays) -> StepDerivatives:
@@ -253,14 +257,13 @@ def _gru_step(
     c_out: Array | None,
     tanh_c_out: Array | None,
 ) -> None:
-    pre[:, :_N] += rec[:, :_N]
-    _sigmoid_into(pre[:, :_N], gates[:, :_N])  # r, u
-    pre[:, _N] += gates[:, _R] * rec[:, _N]  # n's argument: W_xn x + b_n + r (W_hn h)
-    np.tanh(pre[:, _N], out=gates[:, _N])
+    _sigmoid_into(pre[:_N], gates[:_N])  # r, u
+    pre[_N] += np.multiply(gates[_R], rec[0], out=h_out)  # n's argument: W_xn x + b_n + r (W_hn h); h_out as scratch
+    np.tanh(pre[_N], out=gates[_N])
     # h' = (1 - u) n + u h, computed as torch does: n + u (h - n)
-    n = gates[:, _N]
+    n = gates[_N]
     np.subtract(h_prev, n, out=h_out)
-    h_out *= gates[:, _U]
+    h_out *= gates[_U]
     h_out += n
 
 
@@ -343,6 +346,7 @@ CELLS: Mapping[str, CellType] = MappingProxyType(
             run_batch=functools.partial(run_gated_batch, "gru"),
             step=_gru_step,
             derivatives=_gru_derivatives,
+            gated_recurrence=("candidate",),
         ),
     }
 )

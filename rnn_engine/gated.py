@@ -22,9 +22,12 @@ step is ``(h, c)`` for the LSTM (``S = 2H`` numbers, h first) and ``h`` for the 
 whole state, so gradients flowing through ``c`` and through the gates are included.
 
 The core is :func:`run_gated_batch`: one Python loop over time, numpy over the
-batch of parameter sets and the hidden units, time-major ``(T, N, ...)`` blocks
-(the public ``(N, T, ...)`` arrays are transposed views). :func:`run_gated` is the
-single-set case and returns a :class:`GatedTrajectory`.
+batch of parameter sets and the hidden units, time-major ``(T, N, ...)`` blocks, the
+gate blocks gate-major ``(T, G, N, H)`` (the public ``(N, T, ...)`` arrays are
+transposed views). Sets are run a cache-sized chunk at a time, and each step's gate
+arguments come (for H > 1) from one batched product of the row ``[h, x, 1]`` with each set's
+stacked ``[W_h; W_x; b]``. :func:`run_gated` is the single-set case and returns a
+:class:`GatedTrajectory`.
 
 Conventions, as in :mod:`rnn_engine.forward`: ``T`` timesteps, ``D`` input size,
 ``H`` hidden size, ``G`` gates, ``N`` sets; index ``t`` of every per-step array is
@@ -104,6 +107,9 @@ GATE_FIELDS = ("w_x", "w_h", "b")
 #: Sets per chunk of the forward pass are chosen so that one step's ``(n, G, H)`` block
 #: holds about this many numbers (256 kB): it stays in a core's own cache.
 _FORWARD_CHUNK_ELEMENTS = 1 << 15
+#: The per-step flags are swept a block of steps at a time, about this many numbers of
+#: one ``(N, H)`` array per block (512 kB), so that a block read twice is read from cache.
+_FLAG_BLOCK_ELEMENTS = 1 << 16
 
 
 class ParamsError(ValueError):
@@ -143,11 +149,16 @@ class StepArrays:
 
 
 #: One forward step of a cell over ``n`` sets, writing its outputs in place:
-#: ``step(pre, rec, gates, h_prev, c_prev, h_out, c_out, tanh_c_out)``. On entry ``pre``
-#: (n, G, H) holds ``W_x x + b`` per gate and ``rec`` (n, G, H) holds ``W_h h_prev`` per
-#: gate; on return ``pre`` holds the pre-activations, ``gates`` the gate values, ``h_out``
-#: and ``c_out`` the new state and ``tanh_c_out`` ``tanh(c_out)`` (both ``None`` without a
-#: cell state; kept because the flags and Jacobians need it again).
+#: ``step(pre, rec, gates, h_prev, c_prev, h_out, c_out, tanh_c_out)``. The gate arrays
+#: are gate-major, ``(G, n, H)``, so that one gate's numbers are one contiguous block (numpy
+#: is several times slower on the short strided rows of ``(n, G, H)``). On entry ``pre``
+#: holds every gate's argument ``W_x x + W_h h_prev + b``, except that for the cell's
+#: ``gated_recurrence`` gates (the last ones) it holds ``W_x x + b`` and ``rec`` (one
+#: ``(n, H)`` block each) their ``W_h h_prev``; on return ``pre`` holds the
+#: pre-activations, ``gates`` the gate values, ``h_out`` and ``c_out`` the new state and
+#: ``tanh_c_out`` ``tanh(c_out)`` (both ``None`` without a cell state; kept because the
+#: flags and Jacobians need it again). ``h_out`` and ``tanh_c_out`` may be used as scratch
+#: before their final values are written.
 StepFn = Callable[[Array, Array, Array, Array, Array | None, Array, Array | None, Array | None], None]
 
 
@@ -188,6 +199,8 @@ def _gated_cell(cell: str) -> CellType:
     spec = get_cell(cell)
     if spec.step is None or spec.derivatives is None:
         raise ValueError(f"{cell!r} is not a gated cell; use RNNParams and run for it")
+    separate = spec.gated_recurrence
+    assert spec.gate_names[len(spec.gates) - len(separate) :] == separate, "gated_recurrence gates must come last"
     return spec
 
 
@@ -566,13 +579,16 @@ class GatedBatchTrajectory(_Picklable):
     def _tanh_c_tm(self) -> Array | None:
         return None if self.tanh_c is None else _time_major(self.tanh_c)
 
+    # (T, N, G, H) views of the gate blocks, not copies: the forward pass stores them
+    # gate-major, and numpy's operations on these views follow the memory order
+
     @cached_property
     def _gates_tm(self) -> Array:
-        return _time_major(self.gate_values)
+        return np.swapaxes(self.gate_values, 0, 1)
 
     @cached_property
     def _pre_tm(self) -> Array:
-        return _time_major(self.pre_activation)
+        return np.swapaxes(self.pre_activation, 0, 1)
 
     def _h_prev_tm(self, t: int) -> Array:
         return self.h0 if t == 0 else self._h_tm[t - 1]
@@ -774,32 +790,46 @@ class GatedBatchTrajectory(_Picklable):
 
     # flags
 
-    def _flag(self, array: Array, test: Callable[[Array], BoolArray]) -> BoolArray:
-        with np.errstate(invalid="ignore"):
-            return _seal(np.swapaxes(test(_time_major(array)), 0, 1))
+    # per-step flags: each is one sweep over the steps a block at a time, written into
+    # its output with no temporary the size of a whole array (those are fresh memory,
+    # slow to fault in, and the sweeps are bound by memory traffic, not arithmetic)
 
-    def _gate_flags(self, block: BoolArray) -> Mapping[str, BoolArray]:
-        """(T, N, G, H) flags of every gate -> sigmoid gate name -> (N, T, H) view."""
-        _seal(block)
-        return _view(
-            {
-                g.name: np.swapaxes(block[:, :, k, :], 0, 1)
-                for k, g in enumerate(self.cell_type.gates)
-                if g.activation == "sigmoid"
-            }
+    def _blocks(self) -> list[slice]:
+        """Step ranges of about ``_FLAG_BLOCK_ELEMENTS`` numbers of one ``(N, H)`` array each."""
+        size = max(1, _FLAG_BLOCK_ELEMENTS // (len(self) * self.hidden_size))
+        return [slice(t, min(self.steps, t + size)) for t in range(0, self.steps, size)]
+
+    def _scratch(self) -> Array:
+        return np.empty((self._blocks()[0].stop, len(self), self.hidden_size))
+
+    @cached_property
+    def _gate_extremes(self) -> tuple[Mapping[str, BoolArray], Mapping[str, BoolArray]]:
+        """Sigmoid gate name -> (N, T, H) nearly closed, and the same for nearly open, in one sweep."""
+        sigmoid = [(k, g.name) for k, g in enumerate(self.cell_type.gates) if g.activation == "sigmoid"]
+        T, N, H = self.steps, len(self), self.hidden_size
+        closed = np.empty((T, len(sigmoid), N, H), dtype=bool)
+        opened = np.empty_like(closed)
+        with np.errstate(invalid="ignore"):
+            for t in self._blocks():
+                for j, (k, _) in enumerate(sigmoid):
+                    v = self._gates_tm[t, :, k]
+                    np.less(v, GATE_CLOSED_THRESHOLD, out=closed[t, j])
+                    np.greater(v, GATE_OPEN_THRESHOLD, out=opened[t, j])
+        _seal(closed), _seal(opened)
+        return (
+            _view({name: np.swapaxes(closed[:, j], 0, 1) for j, (_, name) in enumerate(sigmoid)}),
+            _view({name: np.swapaxes(opened[:, j], 0, 1) for j, (_, name) in enumerate(sigmoid)}),
         )
 
     @cached_property
     def gate_closed(self) -> Mapping[str, BoolArray]:
         """Sigmoid gate name -> (N, T, H) bool: value ``< GATE_CLOSED_THRESHOLD`` (nearly closed)."""
-        with np.errstate(invalid="ignore"):  # one pass over every gate at once
-            return self._gate_flags(self._gates_tm < GATE_CLOSED_THRESHOLD)
+        return self._gate_extremes[0]
 
     @cached_property
     def gate_open(self) -> Mapping[str, BoolArray]:
         """Sigmoid gate name -> (N, T, H) bool: value ``> GATE_OPEN_THRESHOLD`` (nearly open)."""
-        with np.errstate(invalid="ignore"):
-            return self._gate_flags(self._gates_tm > GATE_OPEN_THRESHOLD)
+        return self._gate_extremes[1]
 
     @cached_property
     def saturated(self) -> Mapping[str, BoolArray]:
@@ -808,20 +838,22 @@ class GatedBatchTrajectory(_Picklable):
         Keys: every tanh gate (``candidate``) and, for the LSTM, ``cell`` for ``tanh(c_t)``
         in ``h = o ⊙ tanh(c)``. A saturated tanh passes almost no gradient.
         """
-
-        def test(v: Array) -> BoolArray:
-            with np.errstate(invalid="ignore"):
-                slope = 1.0 - v * v
-                return _seal(np.swapaxes((slope < SATURATION_THRESHOLD) & (slope > -SATURATION_THRESHOLD), 0, 1))
-
-        out = {
-            g.name: test(self._gates_tm[:, :, k, :])
-            for k, g in enumerate(self.cell_type.gates)
-            if g.activation == "tanh"
-        }
+        gates = self.cell_type.gates
+        sources = {g.name: self._gates_tm[:, :, k] for k, g in enumerate(gates) if g.activation == "tanh"}
         if self._tanh_c_tm is not None:
-            out["cell"] = test(self._tanh_c_tm)
-        return _view(out)
+            sources["cell"] = self._tanh_c_tm
+        out = np.empty((len(sources), self.steps, len(self), self.hidden_size), dtype=bool)
+        scratch = self._scratch()
+        with np.errstate(invalid="ignore"):
+            for j, v in enumerate(sources.values()):
+                for t in self._blocks():
+                    slope = scratch[: t.stop - t.start]
+                    np.multiply(v[t], v[t], out=slope)
+                    np.subtract(1.0, slope, out=slope)
+                    # |slope| < th is -th < slope < th (NaN fails both)
+                    np.less(np.abs(slope, out=slope), SATURATION_THRESHOLD, out=out[j, t])
+        _seal(out)
+        return _view({name: np.swapaxes(out[j], 0, 1) for j, name in enumerate(sources)})
 
     @cached_property
     def exploding(self) -> BoolArray:
@@ -831,18 +863,68 @@ class GatedBatchTrajectory(_Picklable):
         step, so this takes a forget gate near 1 for over 100 steps or a huge ``c0``).
         GRU: ``h``, a convex mix of the old state and a tanh, can only exceed it through ``h0``.
         """
-        state = self.c if self.c is not None else self.h
-        return self._flag(state, lambda s: ~((s <= EXPLODING_THRESHOLD) & (s >= -EXPLODING_THRESHOLD)))
+        state = self._c_tm if self._c_tm is not None else self._h_tm
+        out = np.empty(state.shape, dtype=bool)
+        scratch = self._scratch()
+        with np.errstate(invalid="ignore"):
+            for t in self._blocks():
+                size = scratch[: t.stop - t.start]
+                # not (|s| <= th): NaN counts as exploding
+                np.less_equal(np.abs(state[t], out=size), EXPLODING_THRESHOLD, out=out[t])
+                np.logical_not(out[t], out=out[t])
+        return _seal(np.swapaxes(out, 0, 1))
+
+    @cached_property
+    def _pre_bounded(self) -> BoolArray:
+        """(N,) bool: sets whose pre-activations cannot overflow to inf, proven from the inputs.
+
+        Every pre-activation is at most ``D max|W_x| max|x| + max|b| + H max|W_h| max|h|``
+        in size (maxima over the set), with ``|h_t| <= 1`` for the LSTM (``o tanh(c)``) and
+        ``<= max(1, |h0|)`` for the GRU (a convex mix of ``h`` and a tanh), taken twice over
+        for rounding. Where this bound is at most ``1e300`` (so ``x``, ``h0`` and the weights
+        are finite and nothing overflows) a pre-activation is finite or nan, and a nan one
+        makes that unit's ``h`` or ``c`` nan at the same step (every gate multiplies into
+        ``c`` or ``h``, and nan times anything is nan).
+        """
+
+        def bound(per_set: bool) -> Array:  # per set, or one number for the whole batch
+            def largest(a: Array) -> Array:  # max |a| (nan propagates)
+                flat = a.reshape(len(a), -1) if per_set else a.reshape(1, -1)
+                top: Array = np.maximum(np.max(flat, axis=1), -np.min(flat, axis=1))
+                return top
+
+            x = self.x[:1] if self.x.strides[0] == 0 else self.x  # one (T, D) shared by every set
+            h_max = 2.0 * np.maximum(1.0, largest(self.h0))
+            b = self.input_size * largest(self.w_x) * largest(x) + largest(self.b)
+            return b + self.hidden_size * largest(self.w_h) * h_max
+
+        with np.errstate(all="ignore"):
+            # the whole batch's bound first: when it holds (the usual case) no set needs its own
+            whole = bool(bound(per_set=False)[0] <= 1e300)
+            out: BoolArray = np.full(len(self), True) if whole else bound(per_set=True) <= 1e300  # nan fails
+        return out
 
     @cached_property
     def nonfinite(self) -> BoolArray:
-        """(N, T, H) bool: ``h``, ``c`` or any gate's pre-activation is inf or nan."""
-        with np.errstate(invalid="ignore"):
-            finite = np.all(np.isfinite(self._pre_tm), axis=2)  # (T, N, H): every gate's argument
-            finite &= np.isfinite(self._h_tm)
-            if self._c_tm is not None:
-                finite &= np.isfinite(self._c_tm)
-        return _seal(np.swapaxes(np.logical_not(finite, out=finite), 0, 1))
+        """(N, T, H) bool: ``h``, ``c`` or any gate's pre-activation is inf or nan.
+
+        The pre-activations are read only for the sets :attr:`_pre_bounded` cannot vouch for
+        (for the others a non-finite one shows in ``h`` or ``c``; see there).
+        """
+        out = np.empty((self.steps, len(self), self.hidden_size), dtype=bool)
+        scratch = np.empty(self._scratch().shape, dtype=bool)
+        arrays = [self._h_tm] + ([] if self._c_tm is None else [self._c_tm])
+        for t in self._blocks():
+            finite, part = out[t], scratch[: t.stop - t.start]
+            np.isfinite(arrays[0][t], out=finite)
+            for a in arrays[1:]:
+                finite &= np.isfinite(a[t], out=part)
+        unbounded = np.flatnonzero(~self._pre_bounded)
+        if unbounded.size:
+            pre = self._pre_tm[:, unbounded]  # (T, n, G, H), a copy of those sets only
+            out[:, unbounded] &= np.all(np.isfinite(pre), axis=2)
+        np.logical_not(out, out=out)
+        return _seal(np.swapaxes(out, 0, 1))
 
     def item(self, i: int) -> GatedTrajectory:
         """The ``i``-th parameter set's run as a :class:`GatedTrajectory` (its own copies)."""
@@ -874,6 +956,11 @@ def _batch_array(value: npt.ArrayLike, shape: tuple[int, ...], field: str) -> Ar
         return np.broadcast_to(arr, shape)
     except ValueError:
         raise ParamsError(field, f"has shape {arr.shape}, expected {shape} or broadcastable to it") from None
+
+
+def _gate_batch_major(a: Array) -> Array:
+    """Gate-major ``(T, G, N, H)`` -> the ``(N, T, G, H)`` view handed out, read-only."""
+    return np.transpose(_seal(a), (2, 0, 1, 3))
 
 
 def run_gated_batch(
@@ -959,40 +1046,92 @@ def run_gated_batch(
     step = spec.step
     assert step is not None  # _gated_cell checked it
     with np.errstate(all="ignore"):
-        # Input contributions of every gate for every step at once (one GEMM); only the
-        # recurrence loops over time.
-        if shared:
-            pre = (X @ W_x.reshape(N * G * H, D).T).reshape(T, N, G, H)
-        else:
-            pre = np.ascontiguousarray(np.einsum("ntd,nghd->tngh", X, W_x))
-        pre += B
+        # The gate blocks are stored gate-major, (T, G, N, H): every elementwise operation
+        # of a step then runs over one gate's contiguous numbers (the public (N, T, G, H)
+        # arrays are views of them).
+        pre = np.empty((T, G, N, H))
         values = np.empty_like(pre)
         h = np.empty((T, N, H))
         c = np.empty((T, N, H)) if C0 is not None else None
         tanh_c = np.empty((T, N, H)) if C0 is not None else None
         # Sets are run a chunk at a time, each chunk through every step: one step's blocks
-        # of a chunk (n, G, H) then stay in the core's own cache (about 25 % faster at
-        # H = 8 than one sweep over all sets; the numbers are the same, set by set).
+        # of a chunk then stay in the core's own cache and are written once.
         chunk = max(1, min(N, _FORWARD_CHUNK_ELEMENTS // (G * H)))
-        # One (H, G H) matrix per set, multiplied from the left by the state row: the
-        # fastest of numpy's batched matrix-vector products at these sizes.
-        w_rows = W_h[:, :, 0, :] if H == 1 else np.ascontiguousarray(np.swapaxes(W_h.reshape(N, G * H, H), 1, 2))
+        # Gates 0..F-1 take W_x x + W_h h + b whole; the S trailing ones (the GRU candidate)
+        # take W_x x + b and, apart, W_h h, which the step scales before adding it.
+        S = len(spec.gated_recurrence)
+        F = G - S
+        # The elementwise part: W_x x + b of every gate when H = 1, else of the trailing ones.
+        E = G if H == 1 else S
+        wx_cols = np.ascontiguousarray(np.transpose(W_x[:, G - E :], (3, 1, 0, 2)))  # (D, E, N, H)
+        b_cols = np.ascontiguousarray(np.swapaxes(B[:, G - E :], 0, 1))  # (E, N, H)
+        if H == 1:
+            # (n, G, 1) blocks: every product is elementwise, in the order W_x x + b + W_h h
+            wh_cols = np.ascontiguousarray(np.transpose(W_h[:, :, :, 0], (1, 0, 2)))  # (G, N, 1)
+        else:
+            # One (K, G H) matrix per set, multiplied from the left by the row [h_prev, x_t, 1]
+            # (the fastest of numpy's batched products at these sizes): for gates 0..F-1 their
+            # whole argument, for the trailing gates W_h h alone (their x and 1 rows are 0).
+            K = H + D + 1
+            w_aug = np.zeros((N, K, G * H))
+            blocks = w_aug.reshape(N, K, G, H)
+            blocks[:, :H] = np.transpose(W_h, (0, 3, 1, 2))
+            blocks[:, H : H + D, :F] = np.transpose(W_x[:, :F], (0, 3, 1, 2))
+            blocks[:, H + D, :F] = B[:, :F]
+            # The trailing gates' x and 1 rows are 0, and 0 x inf = nan: with an infinite
+            # input their W_h h comes from a product of h alone (torch's W_xn x is then
+            # inf and the candidate tanh(inf) = 1, not nan).
+            w_rec = None
+            if S and not np.isfinite(X).all():
+                w_rec = np.ascontiguousarray(np.transpose(W_h[:, F:], (0, 3, 1, 2)).reshape(N, H, S * H))
+        X_tm = X if shared else np.ascontiguousarray(np.moveaxis(X, 1, 0))  # (T, D) or (T, N, D)
         for lo in range(0, N, chunk):
             hi = min(N, lo + chunk)
             n = hi - lo
             h_prev, c_prev = H0[lo:hi], None if C0 is None else C0[lo:hi]
-            w = w_rows[lo:hi]
-            rec = np.empty((n, G, H))
-            rec_row = rec.reshape(n, 1, G * H)
+            wx, b = wx_cols[:, :, lo:hi], b_cols[:, lo:hi]
+            term = np.empty((G, n, H))
+            if H == 1:
+                wh = wh_cols[:, lo:hi]
+                rec = term[F:]
+            else:
+                w = w_aug[lo:hi]
+                row = np.empty((n, 1, K))  # [h_prev, x_t, 1]
+                row[:, 0, :H] = h_prev
+                row[:, 0, K - 1] = 1.0
+                out = np.empty((n, 1, G * H))
+                out_gates = np.swapaxes(out.reshape(n, G, H), 0, 1)  # (G, n, H) view
+                rec = out_gates[F:]
+                if w_rec is not None:
+                    w_r = w_rec[lo:hi]
+                    rec_out = np.empty((n, 1, S * H))
+                    rec = np.swapaxes(rec_out.reshape(n, S, H), 0, 1)
             for t in range(T):
-                if H == 1:  # (n, G, 1): the recurrence is elementwise
-                    np.multiply(w, h_prev[:, None, :], out=rec)
+                pre_t = pre[t, :, lo:hi]
+                if E:  # W_x x + b, elementwise, of the last E gates
+                    part = pre_t[G - E :]
+                    for d in range(D):
+                        x_td = X_tm[t, d] if shared else X_tm[t, lo:hi, d, None]  # scalar or (n, 1)
+                        if d == 0:
+                            np.multiply(wx[0], x_td, out=part)
+                        else:
+                            part += np.multiply(wx[d], x_td, out=term[:E])
+                    part += b
+                if H == 1:
+                    np.multiply(wh, h_prev, out=term)
+                    pre_t[:F] += term[:F]  # rec (the trailing gates' W_h h) is term[F:]
                 else:
-                    np.matmul(h_prev[:, None, :], w, out=rec_row)
+                    row[:, 0, H : K - 1] = X_tm[t] if shared else X_tm[t, lo:hi]
+                    np.matmul(row, w, out=out)
+                    np.copyto(pre_t[:F], out_gates[:F])
+                    if w_rec is not None:
+                        np.matmul(row[:, :, :H], w_r, out=rec_out)
                 c_t = None if c is None else c[t, lo:hi]
                 tc_t = None if tanh_c is None else tanh_c[t, lo:hi]
-                step(pre[t, lo:hi], rec, values[t, lo:hi], h_prev, c_prev, h[t, lo:hi], c_t, tc_t)
+                step(pre_t, rec, values[t, :, lo:hi], h_prev, c_prev, h[t, lo:hi], c_t, tc_t)
                 h_prev, c_prev = h[t, lo:hi], c_t
+                if H > 1:
+                    row[:, 0, :H] = h_prev
 
     X_out = np.broadcast_to(_seal(X), (N, T, D)) if shared else _seal(X)
     return GatedBatchTrajectory(
@@ -1001,8 +1140,8 @@ def run_gated_batch(
         _batch_major(h),
         None if c is None else _batch_major(c),
         None if tanh_c is None else _batch_major(tanh_c),
-        _batch_major(values),
-        _batch_major(pre),
+        _gate_batch_major(values),
+        _gate_batch_major(pre),
         _seal(H0),
         None if C0 is None else _seal(C0),
         _seal(W_x),

@@ -90,3 +90,23 @@ def test_limits_and_silence() -> None:
     np.testing.assert_array_equal(ds[:6], 0.0)
     np.testing.assert_array_equal(dr[:6], [0, 0, 0, 1, 1, 1])
     assert np.isnan(t[6]) and np.isnan(s[6]) and np.isnan(r[6])
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_finite_in_finite_out_and_range_holds_at_the_extremes(name: str) -> None:
+    """The engine's flags rely on this: ``h = f(z)`` is non-finite only where ``z`` is (so
+    ``nonfinite`` reads ``z`` alone), and a bounded ``f`` stays in ``output_range`` (so its
+    ``exploding`` flag is only nan)."""
+    act = get_activation(name)
+    tiny = np.finfo(float).tiny
+    z = np.array(
+        [-1.7976931348623157e308, -1e308, -710.0, -40.0, -tiny, 0.0, tiny, 40.0, 710.0, 1e308, 1.7976931348623157e308]
+    )
+    with np.errstate(all="ignore"):
+        h = act.f(z)
+        assert np.isfinite(h).all(), h
+        low, high = act.output_range
+        assert ((h >= low) & (h <= high)).all()
+        assert np.isnan(act.f(np.array([np.nan]))).all()
+        inf = act.f(np.array([-np.inf, np.inf]))
+        assert ((inf >= low) & (inf <= high)).all()

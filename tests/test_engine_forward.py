@@ -219,6 +219,34 @@ def test_run_batch_shared_and_per_set_inputs_agree_with_hand_values() -> None:
     assert batch.x.shape == (2, 2, 1)
 
 
+@pytest.mark.parametrize("D", [1, 3, 9])  # 9 > the stepwise-input limit: the all-steps GEMM
+@pytest.mark.parametrize("act", ACTS)
+def test_run_batch_matrix_cells_match_per_set_products(act: str, D: int) -> None:
+    from rnn_engine import forward
+
+    assert (D <= forward._STEPWISE_INPUTS) == (D < 9)
+    rng = np.random.default_rng(D)
+    N, H, T = 5, 3, 7
+    w_x, w_h = rng.uniform(-1.5, 1.5, (N, H, D)), rng.uniform(-1.5, 1.5, (N, H, H))
+    b, h0, x = rng.uniform(-1, 1, (N, H)), rng.uniform(-1, 1, (N, H)), rng.uniform(-2, 2, (T, D))
+    batch = run_batch(x, w_x, w_h, b, h0, act)
+    f = {"tanh": np.tanh, "relu": lambda v: np.maximum(v, 0.0), "sigmoid": lambda v: 1 / (1 + np.exp(-v))}[act]
+    for n in range(N):  # the textbook recursion, one set at a time with matrix-vector products
+        h = h0[n]
+        for t in range(T):
+            z = w_x[n] @ x[t] + w_h[n] @ h + b[n]
+            h = f(z)
+            np.testing.assert_allclose(batch.z[n, t], z, rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(batch.h[n, t], h, rtol=1e-12, atol=1e-14)
+    per_set = run_batch(np.broadcast_to(x, (N, T, D)), w_x, w_h, b, h0, act)
+    if D <= forward._STEPWISE_INPUTS:  # the same operations, shared or not
+        np.testing.assert_array_equal(per_set.z, batch.z)
+        np.testing.assert_array_equal(per_set.h, batch.h)
+    else:  # two different GEMMs: equal up to the BLAS build's summation order
+        np.testing.assert_allclose(per_set.z, batch.z, rtol=1e-13, atol=1e-14)
+        np.testing.assert_allclose(per_set.h, batch.h, rtol=1e-13, atol=1e-14)
+
+
 def test_params_from_values_shapes_and_equality() -> None:
     p = RNNParams.from_values(0.5, 0.8)
     assert (p.hidden_size, p.input_size) == (1, 1)

@@ -315,6 +315,22 @@ def test_vector_two_steps_against_plain_python(cell: str) -> None:
         np.testing.assert_array_equal(traj.gate_values[:, k], traj.gates[g])
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan])
+def test_an_infinite_or_nan_input_gives_what_the_equations_give(cell: str, bad: float) -> None:
+    # tanh(inf) = 1 and sigmoid(-inf) = 0: an infinite input saturates the gates and the
+    # state goes on finite (as in torch); a nan input makes the state nan from there on.
+    x = [[bad, 0.5], [0.3, 0.1], [-0.2, 0.4]]
+    ref = ref_run(cell, x, vec_P(cell), H02, C02 if cell == "lstm" else None)
+    traj = run_gated(x, vec_params(cell))
+    want_h = np.array([r["h"] for r in ref])
+    assert np.isnan(bad) or np.isfinite(want_h).all()
+    np.testing.assert_allclose(traj.h, want_h, rtol=1e-13, equal_nan=True)
+    for g in traj.gates:
+        np.testing.assert_allclose(traj.gates[g], [r["gates"][g] for r in ref], rtol=1e-13, equal_nan=True)
+    np.testing.assert_array_equal(traj.nonfinite.any(axis=1), [True, bool(np.isnan(bad)), bool(np.isnan(bad))])
+
+
 def _ref_state_after(cell: str, x: list, state: list[float]) -> list[float]:
     """Plain-Python run of ``x`` from a flat state (h, then c for the LSTM), returning the last flat state."""
     H = 2
@@ -517,6 +533,55 @@ def test_nonfinite_flag_and_silence(cell: str) -> None:
         )
         for name in ("grad_first", "sensitivity_to_last", "state_grad_to_last", "nonfinite", "saturated"):
             getattr(batch, name)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_flags_swept_in_blocks_match_their_definitions(cell: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every flag, swept two steps at a time over 7 steps (a short last block), equals its
+    rule applied to the whole public arrays, including the sets whose pre-activations
+    overflow with finite states (the nonfinite flag must read them) and a nan ``h0``."""
+    from rnn_engine import gated
+
+    N, T, H, D = 6, 7, 3, 2
+    monkeypatch.setattr(gated, "_FLAG_BLOCK_ELEMENTS", 2 * N * H)
+    rng = np.random.default_rng(5)
+    spec = get_cell(cell)
+    weights = {
+        g: {"w_x": rng.normal(0, 2, (N, H, D)), "w_h": rng.normal(0, 1, (N, H, H)), "b": rng.normal(0, 2, (N, H))}
+        for g in spec.gate_names
+    }
+    keep = spec.keep_gate
+    assert keep is not None
+    weights[keep]["w_x"][1] = 1e308  # keep gate's argument overflows to +-inf: the gate is exactly 0 or 1
+    weights[keep]["w_x"][2, 0, 0] = 3e307  # only one unit's argument overflows in set 2
+    weights[spec.gate_names[0]]["b"][3] = 0.2  # ordinary set next to them
+    h0 = rng.normal(0, 1, (N, H))
+    h0[4, 1] = np.nan
+    c0 = rng.normal(0, 200, (N, H)) if spec.has_cell_state else None
+    x = rng.normal(0, 3, (T, D))
+    x[3] = [20.0, -20.0]  # a large input: saturated tanh somewhere
+    with np.errstate(all="ignore"):
+        batch = run_gated_batch(cell, x, weights, h0, c0)
+        pre = batch.pre_activation
+        state_ok = np.isfinite(batch.h) & (True if batch.c is None else np.isfinite(batch.c))
+        pre_bad = ~np.all(np.isfinite(pre), axis=2)
+        assert (pre_bad & state_ok).any(), "no step where only a pre-activation is non-finite: the case is not tested"
+        np.testing.assert_array_equal(batch.nonfinite, ~state_ok | pre_bad)
+        for k, g in enumerate(spec.gates):
+            v = batch.gate_values[:, :, k]
+            if g.activation == "sigmoid":
+                np.testing.assert_array_equal(batch.gate_closed[g.name], v < GATE_CLOSED_THRESHOLD, err_msg=g.name)
+                np.testing.assert_array_equal(batch.gate_open[g.name], v > GATE_OPEN_THRESHOLD, err_msg=g.name)
+            else:
+                np.testing.assert_array_equal(batch.saturated[g.name], np.abs(1 - v * v) < SATURATION_THRESHOLD)
+        if batch.tanh_c is not None:
+            want = np.abs(1 - batch.tanh_c**2) < SATURATION_THRESHOLD
+            np.testing.assert_array_equal(batch.saturated["cell"], want)
+        state = batch.c if batch.c is not None else batch.h
+        np.testing.assert_array_equal(batch.exploding, ~(np.abs(state) <= EXPLODING_THRESHOLD))
+        for name in ("gate_closed", "gate_open", "saturated"):
+            assert any(m.any() for m in getattr(batch, name).values()), f"{name} never true: the case is too weak"
+        assert batch.exploding.any() and batch.nonfinite.any() and not batch.nonfinite.all()
 
 
 # --------------------------------------------------------------------------- registry and batch API
