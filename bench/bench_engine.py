@@ -27,9 +27,10 @@ For ``forward`` and ``gradients`` the "floor" is the forward pass's arithmetic t
 arrangement avoids, arranged as the engine arranges it: per step the recurrent products
 (RNN: ``W_h h`` with the sets along the contiguous axis; gated cells: chunks of sets that
 stay in cache, one product of the row ``[h, x, 1]`` with each set's stacked
-``[W_h; W_x; b]``) and every sigmoid and tanh evaluation (numpy has no vectorised float64
-tanh on AVX2 machines; exp costs several ns per number), with nothing else: no gate
-arithmetic, no flag, and no output written to fresh memory. loop / floor ("bound") is the
+``[W_h; W_x; b]``, and for the GRU candidate one of ``h`` with its ``W_h``) and every
+sigmoid and tanh evaluation (numpy has no vectorised float64 tanh on AVX2 machines; exp
+costs several ns per number), with nothing else: no gate arithmetic, no flag, and no
+output written to fresh memory. loop / floor ("bound") is the
 ratio the engine would reach if all of that were free; vectorised / floor is what the
 rest costs.
 
@@ -177,22 +178,31 @@ def compute_floor(case: Case, sets: int, steps: int) -> None:
                 np.einsum("ijn,jn->in", w_cols, h_cols, out=z)
             np.tanh(z, out=h_cols)
         return
-    # Gated cells: chunks of sets that stay in cache, one product per step of the row
-    # [h, x, 1] with each set's (H + D + 1, G H) matrix (for H = 1 an elementwise product),
-    # then every sigmoid (4 passes: exp of -z, + 1, reciprocal) and tanh, gate-major, in place.
-    G = len(get_cell(case.cell).gates)
+    # Gated cells: chunks of sets that stay in cache; per step one product of the row
+    # [h, x, 1] with each set's (H + D + 1, F H) matrix for the F gates that take W_h h whole
+    # and, for the GRU candidate, one of h with its (H, H) W_h (for H = 1, elementwise
+    # products); then every sigmoid (4 passes: exp of -z, + 1, reciprocal) and tanh,
+    # gate-major, in place.
+    spec = get_cell(case.cell)
+    G = len(spec.gates)
+    S = len(spec.gated_recurrence)
+    F = G - S
     n_sigmoid, n_tanh = {"lstm": (3, 2), "gru": (2, 1)}[case.cell]  # LSTM's second tanh: tanh(c)
     chunk = max(1, min(sets, _FORWARD_CHUNK_ELEMENTS // (G * H)))
     K = H + D + 1
-    w = rng.normal(size=(sets, K, G * H)) if H > 1 else rng.normal(size=(G, sets, 1))
+    w = rng.normal(size=(sets, K, F * H)) if H > 1 else rng.normal(size=(G, sets, 1))
+    w_r = rng.normal(size=(sets, H, S * H))
     for lo in range(0, sets, chunk):
         n = min(sets, lo + chunk) - lo
         row = rng.normal(size=(n, 1, K))
-        out = np.empty((n, 1, G * H)) if H > 1 else np.empty((G, n, 1))
+        out = np.empty((n, 1, F * H)) if H > 1 else np.empty((G, n, 1))
+        rec = np.empty((n, 1, S * H))
         act = rng.normal(size=(n_sigmoid + n_tanh, n, H))
         for _ in range(steps):
             if H > 1:
                 np.matmul(row, w[lo : lo + n], out=out)
+                if S:
+                    np.matmul(row[:, :, :H], w_r[lo : lo + n], out=rec)
             else:
                 np.multiply(w[:, lo : lo + n], row[:, 0, :1], out=out)
             s = act[:n_sigmoid]

@@ -26,7 +26,8 @@ batch of parameter sets and the hidden units, time-major ``(T, N, ...)`` blocks,
 gate blocks gate-major ``(T, G, N, H)`` (the public ``(N, T, ...)`` arrays are
 transposed views). Sets are run a cache-sized chunk at a time, and each step's gate
 arguments come (for H > 1) from one batched product of the row ``[h, x, 1]`` with each set's
-stacked ``[W_h; W_x; b]``. :func:`run_gated` is the single-set case and returns a
+stacked ``[W_h; W_x; b]`` (the GRU candidate's ``W_h h``, which the reset gate scales, from
+a product of ``h`` alone). :func:`run_gated` is the single-set case and returns a
 :class:`GatedTrajectory`.
 
 Conventions, as in :mod:`rnn_engine.forward`: ``T`` timesteps, ``D`` input size,
@@ -1069,21 +1070,17 @@ def run_gated_batch(
             # (n, G, 1) blocks: every product is elementwise, in the order W_x x + b + W_h h
             wh_cols = np.ascontiguousarray(np.transpose(W_h[:, :, :, 0], (1, 0, 2)))  # (G, N, 1)
         else:
-            # One (K, G H) matrix per set, multiplied from the left by the row [h_prev, x_t, 1]
-            # (the fastest of numpy's batched products at these sizes): for gates 0..F-1 their
-            # whole argument, for the trailing gates W_h h alone (their x and 1 rows are 0).
+            # Gates 0..F-1: one (K, F H) matrix per set, [W_h; W_x; b], multiplied from the
+            # left by the row [h_prev, x_t, 1] (the fastest of numpy's batched products at
+            # these sizes) gives their whole argument. The trailing gates: W_h h alone, from
+            # a product of h_prev with their own (H, S H) matrix.
             K = H + D + 1
-            w_aug = np.zeros((N, K, G * H))
-            blocks = w_aug.reshape(N, K, G, H)
-            blocks[:, :H] = np.transpose(W_h, (0, 3, 1, 2))
-            blocks[:, H : H + D, :F] = np.transpose(W_x[:, :F], (0, 3, 1, 2))
-            blocks[:, H + D, :F] = B[:, :F]
-            # The trailing gates' x and 1 rows are 0, and 0 x inf = nan: with an infinite
-            # input their W_h h comes from a product of h alone (torch's W_xn x is then
-            # inf and the candidate tanh(inf) = 1, not nan).
-            w_rec = None
-            if S and not np.isfinite(X).all():
-                w_rec = np.ascontiguousarray(np.transpose(W_h[:, F:], (0, 3, 1, 2)).reshape(N, H, S * H))
+            w_aug = np.empty((N, K, F * H))
+            blocks = w_aug.reshape(N, K, F, H)
+            blocks[:, :H] = np.transpose(W_h[:, :F], (0, 3, 1, 2))
+            blocks[:, H : H + D] = np.transpose(W_x[:, :F], (0, 3, 1, 2))
+            blocks[:, H + D] = B[:, :F]
+            w_rec = np.ascontiguousarray(np.transpose(W_h[:, F:], (0, 3, 1, 2)).reshape(N, H, S * H))
         X_tm = X if shared else np.ascontiguousarray(np.moveaxis(X, 1, 0))  # (T, D) or (T, N, D)
         for lo in range(0, N, chunk):
             hi = min(N, lo + chunk)
@@ -1095,17 +1092,14 @@ def run_gated_batch(
                 wh = wh_cols[:, lo:hi]
                 rec = term[F:]
             else:
-                w = w_aug[lo:hi]
+                w, w_r = w_aug[lo:hi], w_rec[lo:hi]
                 row = np.empty((n, 1, K))  # [h_prev, x_t, 1]
                 row[:, 0, :H] = h_prev
                 row[:, 0, K - 1] = 1.0
-                out = np.empty((n, 1, G * H))
-                out_gates = np.swapaxes(out.reshape(n, G, H), 0, 1)  # (G, n, H) view
-                rec = out_gates[F:]
-                if w_rec is not None:
-                    w_r = w_rec[lo:hi]
-                    rec_out = np.empty((n, 1, S * H))
-                    rec = np.swapaxes(rec_out.reshape(n, S, H), 0, 1)
+                out = np.empty((n, 1, F * H))
+                out_gates = np.swapaxes(out.reshape(n, F, H), 0, 1)  # (F, n, H) view
+                rec_out = np.empty((n, 1, S * H))
+                rec = np.swapaxes(rec_out.reshape(n, S, H), 0, 1)  # (S, n, H) view
             for t in range(T):
                 pre_t = pre[t, :, lo:hi]
                 if E:  # W_x x + b, elementwise, of the last E gates
@@ -1123,8 +1117,8 @@ def run_gated_batch(
                 else:
                     row[:, 0, H : K - 1] = X_tm[t] if shared else X_tm[t, lo:hi]
                     np.matmul(row, w, out=out)
-                    np.copyto(pre_t[:F], out_gates[:F])
-                    if w_rec is not None:
+                    np.copyto(pre_t[:F], out_gates)
+                    if S:
                         np.matmul(row[:, :, :H], w_r, out=rec_out)
                 c_t = None if c is None else c[t, lo:hi]
                 tc_t = None if tanh_c is None else tanh_c[t, lo:hi]
