@@ -181,8 +181,8 @@ def compute_floor(case: Case, sets: int, steps: int) -> None:
     # Gated cells: chunks of sets that stay in cache; per step one product of the row
     # [h, x, 1] with each set's (H + D + 1, F H) matrix for the F gates that take W_h h whole
     # and, for the GRU candidate, one of h with its (H, H) W_h (for H = 1, elementwise
-    # products); then every sigmoid (4 passes: exp of -z, + 1, reciprocal) and tanh,
-    # gate-major, in place.
+    # products); then every sigmoid (3 passes: the engine forms -z, so exp, + 1, reciprocal)
+    # and tanh, gate-major, in place.
     spec = get_cell(case.cell)
     G = len(spec.gates)
     S = len(spec.gated_recurrence)
@@ -206,7 +206,6 @@ def compute_floor(case: Case, sets: int, steps: int) -> None:
             else:
                 np.multiply(w[:, lo : lo + n], row[:, 0, :1], out=out)
             s = act[:n_sigmoid]
-            np.negative(s, out=s)
             np.exp(s, out=s)
             s += 1.0
             np.divide(1.0, s, out=s)

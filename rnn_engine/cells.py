@@ -180,17 +180,18 @@ class CellType:
 # --------------------------------------------------------------------------- shared pieces of the math
 
 
-def _sigmoid_into(z: Array, out: Array) -> None:
-    """``out = 1 / (1 + e^-z)``, in place, for the gates.
+def _sigmoid_of_negated(neg_z: Array, out: Array) -> None:
+    """``out = σ(z) = 1 / (1 + e^-z)`` from ``neg_z = -z``, in place, for the gates.
 
-    Four passes instead of :func:`rnn_engine.activations.sigmoid`'s eight (this is the
-    cost of a gated step). Wherever ``e^-z`` is finite (``z >= -709.78``) the values agree
-    with it to within 4 units in the last place and keep the full relative precision of
-    small values (``1 / (1 + e^40) = 4.2e-18``); below that ``e^-z`` overflows to inf and
-    the result is exactly 0 (the true value is under 1e-308), silently under ``np.errstate``.
+    The forward pass forms the sigmoid gates' arguments negated (:data:`rnn_engine.gated.StepFn`),
+    so this takes three passes instead of :func:`rnn_engine.activations.sigmoid`'s eight
+    (this is the cost of a gated step). Wherever ``e^-z`` is finite (``z >= -709.78``) the
+    values agree with it to within 4 units in the last place and keep the full relative
+    precision of small values (``1 / (1 + e^40) = 4.2e-18``); below that ``e^-z``
+    overflows to inf and the result is exactly 0 (the true value is under 1e-308),
+    silently under ``np.errstate``.
     """
-    np.negative(z, out=out)
-    np.exp(out, out=out)
+    np.exp(neg_z, out=out)
     out += 1.0
     np.divide(1.0, out, out=out)
 
@@ -211,8 +212,8 @@ def _lstm_step(
     tanh_c_out: Array | None,
 ) -> None:
     assert c_prev is not None and c_out is not None and tanh_c_out is not None
-    _sigmoid_into(pre[_I:_G], gates[_I:_G])  # i, f
-    _sigmoid_into(pre[_O], gates[_O])
+    _sigmoid_of_negated(pre[_I:_G], gates[_I:_G])  # i, f (their arguments arrive negated)
+    _sigmoid_of_negated(pre[_O], gates[_O])
     np.tanh(pre[_G], out=gates[_G])
     # c' = f c + i g;  h' = o tanh(c')  (torch's order of operations)
     np.multiply(gates[_F], c_prev, out=c_out)
@@ -257,7 +258,7 @@ def _gru_step(
     c_out: Array | None,
     tanh_c_out: Array | None,
 ) -> None:
-    _sigmoid_into(pre[:_N], gates[:_N])  # r, u
+    _sigmoid_of_negated(pre[:_N], gates[:_N])  # r, u (their arguments arrive negated)
     pre[_N] += np.multiply(gates[_R], rec[0], out=h_out)  # n's argument: W_xn x + b_n + r (W_hn h); h_out as scratch
     np.tanh(pre[_N], out=gates[_N])
     # h' = (1 - u) n + u h, computed as torch does: n + u (h - n)

@@ -35,8 +35,9 @@ Conventions, as in :mod:`rnn_engine.forward`: ``T`` timesteps, ``D`` input size,
 timestep ``t + 1`` on screen; every array handed out is float64 (flags: bool) and
 read-only; overflow never warns or raises, non-finite values are kept and flagged.
 
-Only the forward pass (h, c, gate values and pre-activations) is computed up front.
-Everything else is computed on first access and cached. Nothing of size
+Only the forward pass (h, c and the gate values) is computed up front. Everything else
+is computed on first access and cached, the pre-activations too: they are formed again,
+bit for bit, by replaying the forward pass's steps from the stored states. Nothing of size
 ``(N, T, S, S)`` is built unless one of :attr:`~GatedBatchTrajectory.state_factors`,
 ``backward_factors``, ``state_grad_to_last``, ``grad_to_last`` or ``cell_grad_to_last``
 is asked for: :attr:`~GatedBatchTrajectory.grad_first` (``dh_T/dh_1``) and
@@ -106,11 +107,37 @@ GATE_FIELDS = ("w_x", "w_h", "b")
 
 
 #: Sets per chunk of the forward pass are chosen so that one step's ``(n, G, H)`` block
-#: holds about this many numbers (256 kB): it stays in a core's own cache.
-_FORWARD_CHUNK_ELEMENTS = 1 << 15
+#: holds about this many numbers (512 kB): a step's few blocks stay in a core's own cache
+#: (measured at H = 8: 1 << 15 and 1 << 17 were 3-10 % slower, 1 << 18 over 20 %).
+_FORWARD_CHUNK_ELEMENTS = 1 << 16
 #: The per-step flags are swept a block of steps at a time, about this many numbers of
 #: one ``(N, H)`` array per block (512 kB), so that a block read twice is read from cache.
 _FLAG_BLOCK_ELEMENTS = 1 << 16
+
+
+def _saturated_square(threshold: float) -> float:
+    """The least double ``q`` such that ``|1 - q| < threshold`` as float64 computes it.
+
+    For a tanh value ``v`` (in [-1, 1] or nan), ``v * v >= q`` is then exactly the rule
+    ``|1 - v * v| < threshold``, in one comparison instead of three passes: on [0.5, 1]
+    ``1 - q`` is exact (Sterbenz), so the rule is monotone there, and below 0.5 it never
+    holds for a threshold of at most 0.5; nan fails both.
+    """
+    assert 0.0 < threshold <= 0.5
+
+    def holds(q: np.float64) -> bool:
+        return bool(np.abs(1.0 - q) < threshold)
+
+    q = np.float64(1.0) - np.float64(threshold)
+    while holds(np.nextafter(q, 0.0)):
+        q = np.nextafter(q, 0.0)
+    while not holds(q):
+        q = np.nextafter(q, 2.0)
+    return float(q)
+
+
+#: ``v * v >=`` this is ``|1 - v^2| < SATURATION_THRESHOLD`` for a tanh value ``v``.
+_SATURATED_SQUARE = _saturated_square(SATURATION_THRESHOLD)
 
 
 class ParamsError(ValueError):
@@ -141,7 +168,6 @@ class StepArrays:
     h_prev: Array  # (..., H)
     c_prev: Array | None  # (..., H)
     gates: Array  # (..., G, H) gate values
-    pre: Array  # (..., G, H) pre-activations
     h: Array  # (..., H)
     c: Array | None  # (..., H)
     tanh_c: Array | None  # (..., H) tanh(c), as the forward pass computed it
@@ -153,13 +179,14 @@ class StepArrays:
 #: ``step(pre, rec, gates, h_prev, c_prev, h_out, c_out, tanh_c_out)``. The gate arrays
 #: are gate-major, ``(G, n, H)``, so that one gate's numbers are one contiguous block (numpy
 #: is several times slower on the short strided rows of ``(n, G, H)``). On entry ``pre``
-#: holds every gate's argument ``W_x x + W_h h_prev + b``, except that for the cell's
-#: ``gated_recurrence`` gates (the last ones) it holds ``W_x x + b`` and ``rec`` (one
-#: ``(n, H)`` block each) their ``W_h h_prev``; on return ``pre`` holds the
-#: pre-activations, ``gates`` the gate values, ``h_out`` and ``c_out`` the new state and
-#: ``tanh_c_out`` ``tanh(c_out)`` (both ``None`` without a cell state; kept because the
-#: flags and Jacobians need it again). ``h_out`` and ``tanh_c_out`` may be used as scratch
-#: before their final values are written.
+#: holds every gate's argument ``z = W_x x + W_h h_prev + b``, *negated* for the sigmoid
+#: gates (``-z``, so that ``σ(z) = 1 / (1 + e^(-z))`` starts from its exponential), except
+#: that for the cell's ``gated_recurrence`` gates (the last ones) it holds ``W_x x + b``
+#: and ``rec`` (one ``(n, H)`` block each) their ``W_h h_prev``; on return ``pre`` holds
+#: the pre-activations (sigmoid gates' still negated), ``gates`` the gate values,
+#: ``h_out`` and ``c_out`` the new state and ``tanh_c_out`` ``tanh(c_out)`` (both ``None``
+#: without a cell state; kept because the flags and Jacobians need it again). ``h_out``
+#: and ``tanh_c_out`` may be used as scratch before their final values are written.
 StepFn = Callable[[Array, Array, Array, Array, Array | None, Array, Array | None, Array | None], None]
 
 
@@ -495,13 +522,12 @@ class GatedBatchTrajectory(_Picklable):
     cell : the cell's name.
     x : (N, T, D) inputs;  h : (N, T, H) hidden states;  c : (N, T, H) cell states (LSTM) or ``None``;
     tanh_c : (N, T, H) ``tanh(c_t)``, the cell state as the output gate sees it (LSTM) or ``None``.
-    gate_values : (N, T, G, H) every gate's value, gates in the cell's order;
-    pre_activation : (N, T, G, H) every gate's argument of σ or tanh (for the GRU
-    candidate ``W_xn x + b_n + r ⊙ (W_hn h)``, the reset already applied).
+    gate_values : (N, T, G, H) every gate's value, gates in the cell's order.
     h0 : (N, H);  c0 : (N, H) or ``None``;  w_x : (N, G, H, D);  w_h : (N, G, H, H);  b : (N, G, H).
 
     Per-gate ``(N, T, H)`` views: :attr:`gates` and :attr:`pre_activations`. Everything
-    else is computed on first access and cached (see the module docstring).
+    else, :attr:`pre_activation` included, is computed on first access and cached (see
+    the module docstring).
     """
 
     cell: str
@@ -510,7 +536,6 @@ class GatedBatchTrajectory(_Picklable):
     c: Array | None
     tanh_c: Array | None
     gate_values: Array
-    pre_activation: Array
     h0: Array
     c0: Array | None
     w_x: Array
@@ -554,9 +579,54 @@ class GatedBatchTrajectory(_Picklable):
         return self._per_gate(self.gate_values)
 
     @cached_property
+    def pre_activation(self) -> Array:
+        """(N, T, G, H) every gate's argument of σ or tanh (for the GRU candidate
+        ``W_xn x + b_n + r ⊙ (W_hn h)``, the reset already applied), bit for bit the
+        numbers the gate values were computed from (see :meth:`_replay`)."""
+        return _gate_batch_major(self._replay(np.arange(len(self))))
+
+    @cached_property
     def pre_activations(self) -> Mapping[str, Array]:
         """Gate name -> (N, T, H) pre-activations, in gate order."""
         return self._per_gate(self.pre_activation)
+
+    def _replay(self, sets: npt.NDArray[np.intp]) -> Array:
+        """``(T, G, n, H)``: the pre-activations of ``sets``, formed again as the forward pass formed them.
+
+        The forward pass does not keep them: at H = 8 they would be a third of its fresh
+        memory, and only API users and the non-finite flag of sets with huge or non-finite
+        inputs read them. This runs the forward pass's own steps (:class:`_Stepper`) over
+        the same weights, starting each step from the stored ``h`` (and ``c``) instead of
+        the one it just computed, so every argument is the very number the gate's value
+        came from. The sigmoid gates' come negated and are turned back as ``0 - (-z)``:
+        exact, and a zero comes back as +0, as ``W_x x + W_h h + b`` itself gives it.
+        """
+        spec = self.cell_type
+        T, G, H = self.steps, len(self.gate_names), self.hidden_size
+        form = _ArgumentForm(spec, self.w_x[sets], self.w_h[sets], self.b[sets])
+        shared = self.x.strides[0] == 0
+        X_tm = self.x[0] if shared else np.ascontiguousarray(self._x_tm[:, sets])
+        out = np.empty((T, G, len(sets), H))
+        chunk = _forward_chunk(len(sets), G, H)
+        with np.errstate(all="ignore"):
+            for lo in range(0, len(sets), chunk):
+                hi = min(len(sets), lo + chunk)
+                n, ids = hi - lo, sets[lo:hi]
+                stepper = _Stepper(form, X_tm, shared, lo, hi)
+                values, h = np.empty((G, n, H)), np.empty((n, H))  # the step's outputs: scratch here
+                c, tanh_c = (None, None) if self.c is None else (np.empty((n, H)), np.empty((n, H)))
+                for t in range(T):
+                    h_prev = self.h0[ids] if t == 0 else self._h_tm[t - 1, ids]
+                    c_prev = None
+                    if self._c_tm is not None and self.c0 is not None:
+                        c_prev = self.c0[ids] if t == 0 else self._c_tm[t - 1, ids]
+                    arg = stepper.step(t, h_prev, c_prev, values, h, c, tanh_c)
+                    for k, negated in enumerate(form.sign < 0):
+                        if negated:
+                            np.subtract(0.0, arg[k], out=out[t, k, lo:hi])
+                        else:
+                            np.copyto(out[t, k, lo:hi], arg[k])
+        return out
 
     # time-major blocks (free: the public arrays are transposed views of them)
 
@@ -587,10 +657,6 @@ class GatedBatchTrajectory(_Picklable):
     def _gates_tm(self) -> Array:
         return np.swapaxes(self.gate_values, 0, 1)
 
-    @cached_property
-    def _pre_tm(self) -> Array:
-        return np.swapaxes(self.pre_activation, 0, 1)
-
     def _h_prev_tm(self, t: int) -> Array:
         return self.h0 if t == 0 else self._h_tm[t - 1]
 
@@ -620,7 +686,6 @@ class GatedBatchTrajectory(_Picklable):
             self._h_prev_tm(t)[lo:hi],
             None if c_prev is None else c_prev[lo:hi],
             self._gates_tm[t, lo:hi],
-            self._pre_tm[t, lo:hi],
             self._h_tm[t, lo:hi],
             None if c is None else c[t, lo:hi],
             None if tc is None else tc[t, lo:hi],
@@ -848,11 +913,9 @@ class GatedBatchTrajectory(_Picklable):
         with np.errstate(invalid="ignore"):
             for j, v in enumerate(sources.values()):
                 for t in self._blocks():
-                    slope = scratch[: t.stop - t.start]
-                    np.multiply(v[t], v[t], out=slope)
-                    np.subtract(1.0, slope, out=slope)
-                    # |slope| < th is -th < slope < th (NaN fails both)
-                    np.less(np.abs(slope, out=slope), SATURATION_THRESHOLD, out=out[j, t])
+                    square = scratch[: t.stop - t.start]
+                    np.multiply(v[t], v[t], out=square)
+                    np.greater_equal(square, _SATURATED_SQUARE, out=out[j, t])  # see _saturated_square
         _seal(out)
         return _view({name: np.swapaxes(out[j], 0, 1) for j, name in enumerate(sources)})
 
@@ -910,20 +973,30 @@ class GatedBatchTrajectory(_Picklable):
         """(N, T, H) bool: ``h``, ``c`` or any gate's pre-activation is inf or nan.
 
         The pre-activations are read only for the sets :attr:`_pre_bounded` cannot vouch for
-        (for the others a non-finite one shows in ``h`` or ``c``; see there).
+        (for the others a non-finite one shows in ``h`` or ``c``; see there). ``c`` is read
+        only when some set is unbounded or starts from a non-finite ``c0``: otherwise it
+        cannot become infinite (``c' = f c + i g`` with ``f, i`` in [0, 1] and ``|g| <= 1``
+        grows by at most 1 per step, and rounding cannot carry a finite sum past the largest
+        double), and a nan ``c`` makes ``h = o tanh(c)`` nan at the same step.
         """
         out = np.empty((self.steps, len(self), self.hidden_size), dtype=bool)
         scratch = np.empty(self._scratch().shape, dtype=bool)
-        arrays = [self._h_tm] + ([] if self._c_tm is None else [self._c_tm])
+        arrays = [self._h_tm]
+        c0_finite = self.c0 is None or bool(np.isfinite(self.c0).all())
+        if self._c_tm is not None and not (c0_finite and self._pre_bounded.all()):
+            arrays.append(self._c_tm)
         for t in self._blocks():
             finite, part = out[t], scratch[: t.stop - t.start]
             np.isfinite(arrays[0][t], out=finite)
             for a in arrays[1:]:
                 finite &= np.isfinite(a[t], out=part)
         unbounded = np.flatnonzero(~self._pre_bounded)
-        if unbounded.size:
-            pre = self._pre_tm[:, unbounded]  # (T, n, G, H), a copy of those sets only
-            out[:, unbounded] &= np.all(np.isfinite(pre), axis=2)
+        if unbounded.size == len(self) or (unbounded.size and "pre_activation" in self.__dict__):
+            # every set (e.g. one inf in a shared x), or they are at hand: all of them, kept
+            out[:, unbounded] &= np.all(np.isfinite(self.pre_activation[unbounded]), axis=2).swapaxes(0, 1)
+        elif unbounded.size:
+            pre = self._replay(unbounded)  # (T, G, n, H), of those sets only
+            out[:, unbounded] &= np.all(np.isfinite(pre), axis=1)
         np.logical_not(out, out=out)
         return _seal(np.swapaxes(out, 0, 1))
 
@@ -944,7 +1017,6 @@ class GatedBatchTrajectory(_Picklable):
             c,
             tc,
             _frozen(self.gate_values[i]),
-            _frozen(self.pre_activation[i]),
         )
 
 
@@ -962,6 +1034,126 @@ def _batch_array(value: npt.ArrayLike, shape: tuple[int, ...], field: str) -> Ar
 def _gate_batch_major(a: Array) -> Array:
     """Gate-major ``(T, G, N, H)`` -> the ``(N, T, G, H)`` view handed out, read-only."""
     return np.transpose(_seal(a), (2, 0, 1, 3))
+
+
+def _forward_chunk(N: int, G: int, H: int) -> int:
+    """Sets per chunk of the forward pass (and of its replay, :meth:`GatedBatchTrajectory._replay`)."""
+    return max(1, min(N, _FORWARD_CHUNK_ELEMENTS // (G * H)))
+
+
+class _ArgumentForm:
+    """How each step forms the gates' arguments, prepared once for a batch of sets.
+
+    The sigmoid gates' arguments are formed *negated*, ``-(W_x x + W_h h + b)``, from
+    negated weights, so that a step starts from ``e^(-z)`` one pass sooner (:data:`StepFn`).
+    Negation is exact in floating point: ``-z`` is the negation of the ``z`` the weights as
+    given produce, bit for bit, except that an exact cancellation gives +0 either way
+    (:meth:`GatedBatchTrajectory._replay` turns it back into the +0 of ``z``).
+
+    H = 1: every product is elementwise (sets along the contiguous axis), in the order
+    ``W_x x + b + W_h h``. H > 1: gates ``0..F-1`` take their whole argument from one
+    product of the row ``[h_prev, x_t, 1]`` with each set's ``(K, F H)`` matrix
+    ``[W_h; W_x; b]`` (the fastest of numpy's batched products at these sizes); the ``S``
+    trailing gates (the GRU candidate) take ``W_x x + b`` elementwise and, apart, ``W_h h``
+    from a product of ``h_prev`` with their own ``(H, S H)`` matrix, which the step scales
+    before adding it.
+    """
+
+    def __init__(self, spec: CellType, W_x: Array, W_h: Array, B: Array) -> None:
+        N, G, H, D = W_x.shape
+        assert spec.step is not None  # _gated_cell checked it
+        self.step_fn: StepFn = spec.step
+        S = len(spec.gated_recurrence)
+        self.G, self.H, self.D, self.S, self.F = G, H, D, S, G - S
+        #: (G,) -1 for the sigmoid gates, whose arguments are formed negated, else 1
+        self.sign = np.array([-1.0 if g.activation == "sigmoid" else 1.0 for g in spec.gates])
+        W_x = W_x * self.sign[:, None, None]
+        W_h = W_h * self.sign[:, None, None]
+        B = B * self.sign[:, None]
+        self.E = E = G if H == 1 else S  # the last E gates form W_x x + b elementwise
+        self.wx_cols = np.ascontiguousarray(np.transpose(W_x[:, G - E :], (3, 1, 0, 2)))  # (D, E, N, H)
+        self.b_cols = np.ascontiguousarray(np.swapaxes(B[:, G - E :], 0, 1))  # (E, N, H)
+        if H == 1:
+            self.wh_cols = np.ascontiguousarray(np.transpose(W_h[:, :, :, 0], (1, 0, 2)))  # (G, N, 1)
+        else:
+            F, K = self.F, H + D + 1
+            self.w_aug = np.empty((N, K, F * H))
+            blocks = self.w_aug.reshape(N, K, F, H)
+            blocks[:, :H] = np.transpose(W_h[:, :F], (0, 3, 1, 2))
+            blocks[:, H : H + D] = np.transpose(W_x[:, :F], (0, 3, 1, 2))
+            blocks[:, H + D] = B[:, :F]
+            self.w_rec = np.ascontiguousarray(np.transpose(W_h[:, F:], (0, 3, 1, 2)).reshape(N, H, S * H))
+
+
+class _Stepper:
+    """Sets ``lo:hi`` of a prepared batch, one step at a time: the gates' arguments, then the cell's step.
+
+    Its blocks are allocated once and reused at every step, so they stay in cache.
+    ``X_tm`` is the ``(T, D)`` input every set shares, or ``(T, N, D)``.
+    """
+
+    def __init__(self, form: _ArgumentForm, X_tm: Array, shared: bool, lo: int, hi: int) -> None:
+        G, H, D, S, F = form.G, form.H, form.D, form.S, form.F
+        n = hi - lo
+        self.form, self.X_tm, self.shared, self.lo, self.hi = form, X_tm, shared, lo, hi
+        self.wx, self.b = form.wx_cols[:, :, lo:hi], form.b_cols[:, lo:hi]
+        self.arg = np.empty((G, n, H))  # the gates' arguments, gate-major
+        self.term = np.empty((G, n, H))
+        if H == 1:
+            self.wh = form.wh_cols[:, lo:hi]
+            self.rec = self.term[F:]  # the trailing gates' W_h h, apart
+        else:
+            K = H + D + 1
+            self.w, self.w_r = form.w_aug[lo:hi], form.w_rec[lo:hi]
+            self.row = np.empty((n, 1, K))  # [h_prev, x_t, 1]
+            self.row[:, 0, K - 1] = 1.0
+            self.out = np.empty((n, 1, F * H))
+            # The product's (n, F, H) becomes the step's (F, n, H) moved a run of H numbers
+            # at a time, each run one item of a void dtype (about twice as fast as numbers).
+            run = np.dtype((np.void, H * self.arg.itemsize))
+            self.out_runs = self.out.reshape(n, F * H).view(run).T  # (F, n)
+            self.arg_runs = self.arg[:F].reshape(F, n * H).view(run)  # (F, n), the same memory as arg[:F]
+            self.rec_out = np.empty((n, 1, S * H))
+            self.rec = np.swapaxes(self.rec_out.reshape(n, S, H), 0, 1)  # (S, n, H) view
+
+    def step(
+        self,
+        t: int,
+        h_prev: Array,
+        c_prev: Array | None,
+        values: Array,
+        h_out: Array,
+        c_out: Array | None,
+        tanh_c_out: Array | None,
+    ) -> Array:
+        """Step ``t`` from ``h_prev`` (and ``c_prev``).
+
+        Returns the ``(G, n, H)`` pre-activations (the sigmoid gates' negated), valid until the next step.
+        """
+        form, arg, X, lo, hi = self.form, self.arg, self.X_tm, self.lo, self.hi
+        G, H, E, F = form.G, form.H, form.E, form.F
+        if E:  # W_x x + b, elementwise, of the last E gates
+            part = arg[G - E :]
+            for d in range(form.D):
+                x_td = X[t, d] if self.shared else X[t, lo:hi, d, None]  # scalar or (n, 1)
+                if d == 0:
+                    np.multiply(self.wx[0], x_td, out=part)
+                else:
+                    part += np.multiply(self.wx[d], x_td, out=self.term[:E])
+            part += self.b
+        if H == 1:
+            np.multiply(self.wh, h_prev, out=self.term)
+            arg[:F] += self.term[:F]  # rec (the trailing gates' W_h h) is term[F:]
+        else:
+            row = self.row
+            row[:, 0, :H] = h_prev
+            row[:, 0, H:-1] = X[t] if self.shared else X[t, lo:hi]
+            np.matmul(row, self.w, out=self.out)
+            np.copyto(self.arg_runs, self.out_runs)
+            if form.S:
+                np.matmul(row[:, :, :H], self.w_r, out=self.rec_out)
+        form.step_fn(arg, self.rec, values, h_prev, c_prev, h_out, c_out, tanh_c_out)
+        return arg
 
 
 def run_gated_batch(
@@ -1047,85 +1239,27 @@ def run_gated_batch(
     step = spec.step
     assert step is not None  # _gated_cell checked it
     with np.errstate(all="ignore"):
-        # The gate blocks are stored gate-major, (T, G, N, H): every elementwise operation
+        # The gate values are stored gate-major, (T, G, N, H): every elementwise operation
         # of a step then runs over one gate's contiguous numbers (the public (N, T, G, H)
-        # arrays are views of them).
-        pre = np.empty((T, G, N, H))
-        values = np.empty_like(pre)
+        # array is a view of them). The pre-activations are not stored (see pre_activation).
+        values = np.empty((T, G, N, H))
         h = np.empty((T, N, H))
         c = np.empty((T, N, H)) if C0 is not None else None
         tanh_c = np.empty((T, N, H)) if C0 is not None else None
-        # Sets are run a chunk at a time, each chunk through every step: one step's blocks
-        # of a chunk then stay in the core's own cache and are written once.
-        chunk = max(1, min(N, _FORWARD_CHUNK_ELEMENTS // (G * H)))
-        # Gates 0..F-1 take W_x x + W_h h + b whole; the S trailing ones (the GRU candidate)
-        # take W_x x + b and, apart, W_h h, which the step scales before adding it.
-        S = len(spec.gated_recurrence)
-        F = G - S
-        # The elementwise part: W_x x + b of every gate when H = 1, else of the trailing ones.
-        E = G if H == 1 else S
-        wx_cols = np.ascontiguousarray(np.transpose(W_x[:, G - E :], (3, 1, 0, 2)))  # (D, E, N, H)
-        b_cols = np.ascontiguousarray(np.swapaxes(B[:, G - E :], 0, 1))  # (E, N, H)
-        if H == 1:
-            # (n, G, 1) blocks: every product is elementwise, in the order W_x x + b + W_h h
-            wh_cols = np.ascontiguousarray(np.transpose(W_h[:, :, :, 0], (1, 0, 2)))  # (G, N, 1)
-        else:
-            # Gates 0..F-1: one (K, F H) matrix per set, [W_h; W_x; b], multiplied from the
-            # left by the row [h_prev, x_t, 1] (the fastest of numpy's batched products at
-            # these sizes) gives their whole argument. The trailing gates: W_h h alone, from
-            # a product of h_prev with their own (H, S H) matrix.
-            K = H + D + 1
-            w_aug = np.empty((N, K, F * H))
-            blocks = w_aug.reshape(N, K, F, H)
-            blocks[:, :H] = np.transpose(W_h[:, :F], (0, 3, 1, 2))
-            blocks[:, H : H + D] = np.transpose(W_x[:, :F], (0, 3, 1, 2))
-            blocks[:, H + D] = B[:, :F]
-            w_rec = np.ascontiguousarray(np.transpose(W_h[:, F:], (0, 3, 1, 2)).reshape(N, H, S * H))
+        form = _ArgumentForm(spec, W_x, W_h, B)
         X_tm = X if shared else np.ascontiguousarray(np.moveaxis(X, 1, 0))  # (T, D) or (T, N, D)
+        # Sets are run a chunk at a time, each chunk through every step: one step's blocks
+        # of a chunk then stay in the core's own cache.
+        chunk = _forward_chunk(N, G, H)
         for lo in range(0, N, chunk):
             hi = min(N, lo + chunk)
-            n = hi - lo
+            stepper = _Stepper(form, X_tm, shared, lo, hi)
             h_prev, c_prev = H0[lo:hi], None if C0 is None else C0[lo:hi]
-            wx, b = wx_cols[:, :, lo:hi], b_cols[:, lo:hi]
-            term = np.empty((G, n, H))
-            if H == 1:
-                wh = wh_cols[:, lo:hi]
-                rec = term[F:]
-            else:
-                w, w_r = w_aug[lo:hi], w_rec[lo:hi]
-                row = np.empty((n, 1, K))  # [h_prev, x_t, 1]
-                row[:, 0, :H] = h_prev
-                row[:, 0, K - 1] = 1.0
-                out = np.empty((n, 1, F * H))
-                out_gates = np.swapaxes(out.reshape(n, F, H), 0, 1)  # (F, n, H) view
-                rec_out = np.empty((n, 1, S * H))
-                rec = np.swapaxes(rec_out.reshape(n, S, H), 0, 1)  # (S, n, H) view
             for t in range(T):
-                pre_t = pre[t, :, lo:hi]
-                if E:  # W_x x + b, elementwise, of the last E gates
-                    part = pre_t[G - E :]
-                    for d in range(D):
-                        x_td = X_tm[t, d] if shared else X_tm[t, lo:hi, d, None]  # scalar or (n, 1)
-                        if d == 0:
-                            np.multiply(wx[0], x_td, out=part)
-                        else:
-                            part += np.multiply(wx[d], x_td, out=term[:E])
-                    part += b
-                if H == 1:
-                    np.multiply(wh, h_prev, out=term)
-                    pre_t[:F] += term[:F]  # rec (the trailing gates' W_h h) is term[F:]
-                else:
-                    row[:, 0, H : K - 1] = X_tm[t] if shared else X_tm[t, lo:hi]
-                    np.matmul(row, w, out=out)
-                    np.copyto(pre_t[:F], out_gates)
-                    if S:
-                        np.matmul(row[:, :, :H], w_r, out=rec_out)
                 c_t = None if c is None else c[t, lo:hi]
                 tc_t = None if tanh_c is None else tanh_c[t, lo:hi]
-                step(pre_t, rec, values[t, :, lo:hi], h_prev, c_prev, h[t, lo:hi], c_t, tc_t)
+                stepper.step(t, h_prev, c_prev, values[t, :, lo:hi], h[t, lo:hi], c_t, tc_t)
                 h_prev, c_prev = h[t, lo:hi], c_t
-                if H > 1:
-                    row[:, 0, :H] = h_prev
 
     X_out = np.broadcast_to(_seal(X), (N, T, D)) if shared else _seal(X)
     return GatedBatchTrajectory(
@@ -1135,7 +1269,6 @@ def run_gated_batch(
         None if c is None else _batch_major(c),
         None if tanh_c is None else _batch_major(tanh_c),
         _gate_batch_major(values),
-        _gate_batch_major(pre),
         _seal(H0),
         None if C0 is None else _seal(C0),
         _seal(W_x),
@@ -1156,11 +1289,12 @@ class GatedTrajectory(_Picklable):
     params : the gates' weights and the initial states.
     x : (T, D) inputs;  h : (T, H) hidden states;  c : (T, H) cell states (LSTM) or ``None``;
     tanh_c : (T, H) ``tanh(c_t)`` (LSTM) or ``None``.
-    gate_values : (T, G, H) and pre_activation : (T, G, H), gates in the cell's order;
-    the same per gate as :attr:`gates` and :attr:`pre_activations` (name -> (T, H)).
+    gate_values : (T, G, H), gates in the cell's order; the same per gate as :attr:`gates`
+    (name -> (T, H)).
 
-    Derived arrays are computed on first access and cached; all are read-only. Their
-    meaning is documented on :class:`GatedBatchTrajectory`; here they lose the N axis.
+    Derived arrays, :attr:`pre_activation` (T, G, H) included, are computed on first
+    access and cached; all are read-only. Their meaning is documented on
+    :class:`GatedBatchTrajectory`; here they lose the N axis.
     """
 
     params: GatedParams
@@ -1169,7 +1303,6 @@ class GatedTrajectory(_Picklable):
     c: Array | None
     tanh_c: Array | None
     gate_values: Array
-    pre_activation: Array
 
     @property
     def cell(self) -> str:
@@ -1223,7 +1356,6 @@ class GatedTrajectory(_Picklable):
             None if self.c is None else self.c[None],
             None if self.tanh_c is None else self.tanh_c[None],
             self.gate_values[None],
-            self.pre_activation[None],
             p.h0[None],
             None if p.c0 is None else p.c0[None],
             p.w_x[None],
@@ -1235,6 +1367,11 @@ class GatedTrajectory(_Picklable):
     def gates(self) -> Mapping[str, Array]:
         """Gate name -> (T, H) values, in gate order."""
         return _view({name: self.gate_values[:, k, :] for k, name in enumerate(self.params.gates)})
+
+    @cached_property
+    def pre_activation(self) -> Array:
+        """(T, G, H) every gate's argument of σ or tanh, gates in the cell's order."""
+        return _first(self._batch.pre_activation)
 
     @cached_property
     def pre_activations(self) -> Mapping[str, Array]:

@@ -616,21 +616,96 @@ def test_declared_gate_activations_are_the_ones_applied(cell: str) -> None:
         np.testing.assert_allclose(traj.gates[g.name], want, rtol=1e-15, atol=0)  # 4 ulp: see the next test
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize(("H", "D", "shared"), [(1, 1, True), (1, 2, False), (8, 1, True), (3, 2, False)])
+def test_pre_activations_formed_again_are_the_ones_the_gates_came_from(
+    cell: str, H: int, D: int, shared: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forward pass keeps no pre-activations; formed again on demand they must be the
+    very numbers its gates came from: each gate value is its activation of them, bit for
+    bit, over several chunks of sets, and so are the subsets the non-finite flag replays."""
+    import rnn_engine.gated as gated_module
+
+    rng = np.random.default_rng(11)
+    N, T = 40, 9
+    spec = get_cell(cell)
+    gates = _batch_gates(cell, rng, N, H, D)
+    h0, c0 = rng.uniform(-1, 1, (N, H)), rng.uniform(-1, 1, (N, H)) if cell == "lstm" else None
+    x = rng.uniform(-2, 2, (T, D) if shared else (N, T, D))
+    monkeypatch.setattr(gated_module, "_FORWARD_CHUNK_ELEMENTS", 7 * H * len(spec.gates))  # chunks of 7 sets
+    batch = run_gated_batch(cell, x, gates, h0, c0)
+    pre = batch.pre_activation
+    assert pre.shape == (N, T, len(spec.gates), H) and not pre.flags.writeable
+    for k, g in enumerate(spec.gates):
+        z = pre[:, :, k]
+        want = 1.0 / (1.0 + np.exp(-z)) if g.activation == "sigmoid" else np.tanh(z)
+        np.testing.assert_array_equal(batch.gate_values[:, :, k], want, err_msg=g.name)
+    some = np.array([3, 17, 18, 39])
+    np.testing.assert_array_equal(np.moveaxis(batch._replay(some), 2, 0), pre[some])
+    single = run_gated(x if shared else x[5], batch.item(5).params)
+    np.testing.assert_array_equal(single.pre_activation, pre[5])
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_a_pre_activation_that_cancels_is_plus_zero(cell: str) -> None:
+    """x w_x + b = 1 - 1 is +0.0 (as torch gives it), though the engine forms sigmoid arguments negated."""
+    keep = get_cell(cell).keep_gate
+    assert keep is not None
+    params = GatedParams.from_values(cell, {keep: {"w_x": 1.0, "w_h": 0.0, "b": -1.0}})
+    z = run_gated([1.0, 2.0], params).pre_activations[keep]
+    assert z[0, 0] == 0.0 and not np.signbit(z[0, 0])
+    assert z[1, 0] == 1.0
+
+
+@pytest.mark.parametrize("threshold", [SATURATION_THRESHOLD, 0.5, 0.3, 1e-3, 1e-12])
+def test_saturated_square_is_the_saturation_rule_at_its_boundary(threshold: float) -> None:
+    """``v * v >= q`` must be ``|1 - v * v| < threshold`` exactly, on both sides of q."""
+    from rnn_engine.gated import _saturated_square
+
+    q = np.float64(_saturated_square(threshold))
+    around = [q]
+    for direction in (0.0, 2.0):
+        s = q
+        for _ in range(50):
+            s = np.nextafter(s, direction)
+            around.append(s)
+    rng = np.random.default_rng(2)
+    squares = np.concatenate([np.array(around), rng.uniform(0, 1, 10_000), [0.0, 0.5, 1.0, np.nan]])
+    squares = squares[~(squares > 1.0)]  # tanh values square to at most 1
+    np.testing.assert_array_equal(squares >= q, np.abs(1.0 - squares) < threshold)
+    assert np.abs(1.0 - q) < threshold and not np.abs(1.0 - np.nextafter(q, 0.0)) < threshold
+
+
+def test_an_infinite_c0_is_flagged_although_h_stays_finite() -> None:
+    """c0 = inf keeps c infinite while h = o tanh(c) stays finite: the flag must read c then."""
+    rng = np.random.default_rng(4)
+    N, T, H = 5, 4, 2
+    gates = _batch_gates("lstm", rng, N, H, 1)
+    c0 = rng.uniform(-1, 1, (N, H))
+    c0[2, 1] = np.inf
+    with np.errstate(all="ignore"):
+        batch = run_gated_batch("lstm", rng.uniform(-1, 1, (T, 1)), gates, 0.0, c0)
+        assert np.isfinite(batch.h).all() and np.isinf(batch.c[2, :, 1]).all()
+        want = np.zeros((N, T, H), dtype=bool)
+        want[2, :, 1] = True
+        np.testing.assert_array_equal(batch.nonfinite, want)
+
+
 def test_gate_sigmoid_agrees_with_the_activation_to_4_ulp() -> None:
     """The gates' faster sigmoid is the registry's sigmoid up to rounding, wherever e^-z is finite."""
-    from rnn_engine.cells import _sigmoid_into
+    from rnn_engine.cells import _sigmoid_of_negated
 
     rng = np.random.default_rng(0)
     z = np.concatenate([np.linspace(-709.0, 745.0, 200_001), rng.normal(0, 5, 100_000), [-40.0, 0.0, 40.0]])
     fast = np.empty_like(z)
     with np.errstate(all="ignore"):  # as the engine calls it (e^-745 underflows, e^710 overflows)
-        _sigmoid_into(z, fast)
+        _sigmoid_of_negated(-z, fast)
     ref = get_activation("sigmoid")(z)
     assert np.max(np.abs(fast - ref) / np.spacing(ref)) <= 4
     assert fast[-3] == pytest.approx(1 / (1 + math.exp(40.0)), rel=1e-15)  # 4.2e-18, not 0
     far = np.array([-710.0, -800.0, -np.inf])
     with np.errstate(all="ignore"):
-        _sigmoid_into(far, far)
+        _sigmoid_of_negated(-far, far)
     np.testing.assert_array_equal(far, [0.0, 0.0, 0.0])
 
 
@@ -855,6 +930,9 @@ def test_results_pickle_for_other_processes(cell: str) -> None:
     assert "grad_to_last" not in vars(t2)
     np.testing.assert_array_equal(t2.grad_to_last, traj.grad_to_last)
     np.testing.assert_array_equal(t2.gates["candidate"], traj.gates["candidate"])
+    b2 = pickle.loads(pickle.dumps(batch))  # its pre-activations are formed again, the same
+    np.testing.assert_array_equal(b2.pre_activation, batch.pre_activation)
+    np.testing.assert_array_equal(t2.pre_activation, traj.pre_activation)
     assert not t2.h.flags.writeable and not t2.params.gate("candidate").w_h.flags.writeable
     with pytest.raises(TypeError):
         t2.params.gates["candidate"] = t2.params.gates["candidate"]  # type: ignore[index]
