@@ -72,7 +72,7 @@ from rnn_engine import (  # noqa: E402
     run_gated,
     run_gated_batch,
 )
-from rnn_engine.gated import _FORWARD_CHUNK_ELEMENTS  # noqa: E402  (the floor chunks as the engine does)
+from rnn_engine.gated import _forward_chunk  # noqa: E402  (the floor chunks as the engine does)
 
 FORWARD = {
     "rnn": ("h", "z", "dh", "saturated", "dead", "exploding", "nonfinite"),
@@ -188,7 +188,7 @@ def compute_floor(case: Case, sets: int, steps: int) -> None:
     S = len(spec.gated_recurrence)
     F = G - S
     n_sigmoid, n_tanh = {"lstm": (3, 2), "gru": (2, 1)}[case.cell]  # LSTM's second tanh: tanh(c)
-    chunk = max(1, min(sets, _FORWARD_CHUNK_ELEMENTS // (G * H)))
+    chunk = _forward_chunk(sets, G, H)
     K = H + D + 1
     w = rng.normal(size=(sets, K, F * H)) if H > 1 else rng.normal(size=(G, sets, 1))
     w_r = rng.normal(size=(sets, H, S * H))

@@ -1236,8 +1236,6 @@ def run_gated_batch(
     if T == 0:
         raise ValueError("x has no timesteps")
 
-    step = spec.step
-    assert step is not None  # _gated_cell checked it
     with np.errstate(all="ignore"):
         # The gate values are stored gate-major, (T, G, N, H): every elementwise operation
         # of a step then runs over one gate's contiguous numbers (the public (N, T, G, H)
